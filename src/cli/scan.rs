@@ -1,0 +1,257 @@
+//! `keytrail scan`: walk, scan, collect, report, exit code.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::thread;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, GlobalArgs, is_broken_pipe};
+use crate::report::sanitize::sanitize;
+use crate::report::{Format, ReportContext, write_report};
+use crate::rules::{Confidence, RuleSet, load_ruleset};
+use crate::scan::{Finding, Summary};
+use crate::source::Event;
+use crate::source::walk::{WalkOptions, walk};
+
+/// Findings and events waiting for the collector; bounds memory when the collector lags.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// Arguments of `keytrail scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Extra rule file or directory of rule files (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Use only the rules given with --rules.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+    /// Leave out paths matching a gitignore-style glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than this (bytes, or with K/M/G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Honour .gitignore and .ignore files (by default ignored files are scanned too).
+    #[arg(long)]
+    pub gitignore: bool,
+    /// Follow symbolic links.
+    #[arg(long)]
+    pub follow: bool,
+    /// Lowest confidence to report.
+    #[arg(long, value_enum, default_value_t = MinConfidence::Medium)]
+    pub min_confidence: MinConfidence,
+    /// Print secrets in plain text instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// `--min-confidence` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MinConfidence {
+    /// Everything.
+    Low,
+    /// Medium and high.
+    Medium,
+    /// Only high.
+    High,
+}
+
+impl MinConfidence {
+    fn admits(self, c: Confidence) -> bool {
+        let floor = match self {
+            MinConfidence::Low => Confidence::Low,
+            MinConfidence::Medium => Confidence::Medium,
+            MinConfidence::High => Confidence::High,
+        };
+        c >= floor
+    }
+}
+
+/// Parses `1048576`, `512K`, `10M`, `1G` (binary units).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, mult) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("{text:?} is not a size (e.g. 1048576, 512K, 10M)"))
+}
+
+/// What the collector gathered from the workers.
+#[derive(Default)]
+struct Collected {
+    findings: Vec<Finding>,
+    summary: Summary,
+    errors: Vec<String>,
+}
+
+/// Runs `keytrail scan`.
+pub fn run(args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
+    let started = Instant::now();
+    let rules = load_ruleset(!args.no_builtin_rules, &args.rules)?;
+    let progress = progress_bar(global.quiet);
+    let mut collected = scan_paths(&args, &rules, &progress)?;
+    progress.finish_and_clear();
+    collected.summary.elapsed = started.elapsed();
+    filter_and_sort(&mut collected, args.min_confidence);
+    match write_output(&args, &rules, &collected) {
+        Ok(()) => {}
+        Err(e) if is_broken_pipe(&e) => return Ok(exit_code(&collected)),
+        Err(e) => return Err(e),
+    }
+    if args.format != Format::Human && !global.quiet {
+        eprintln!(
+            "{}",
+            crate::report::summary_line(&collected.findings, &collected.summary)
+        );
+    }
+    Ok(exit_code(&collected))
+}
+
+fn exit_code(c: &Collected) -> u8 {
+    if c.summary.errors > 0 {
+        EXIT_ERROR
+    } else if c.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{spinner} scanning: {bytes} ({bytes_per_sec})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// Walks the paths on worker threads while this thread collects their events.
+fn scan_paths(args: &ScanArgs, rules: &RuleSet, progress: &ProgressBar) -> Result<Collected> {
+    let opts = WalkOptions {
+        paths: args.paths.clone(),
+        threads: args.threads.unwrap_or_else(default_threads),
+        max_file_size: args.max_file_size,
+        excludes: args.exclude.clone(),
+        follow_links: args.follow,
+        respect_gitignore: args.gitignore,
+    };
+    let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+    thread::scope(|s| {
+        let collector = s.spawn(move || collect(rx, progress));
+        let walked = walk(&opts, rules, &tx, progress);
+        drop(tx);
+        let collected = collector
+            .join()
+            .map_err(|_| anyhow::anyhow!("the collector thread panicked"))?;
+        walked?;
+        Ok(collected)
+    })
+}
+
+fn default_threads() -> usize {
+    thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Gathers events until every worker hangs up. Problems are told to the user as they come.
+fn collect(rx: crossbeam_channel::Receiver<Event>, progress: &ProgressBar) -> Collected {
+    let mut c = Collected::default();
+    for event in rx {
+        match event {
+            Event::Findings(f) => c.findings.extend(f),
+            Event::Skipped(path, reason) => {
+                tracing::debug!(path = %sanitize(&path), ?reason, "skipped");
+            }
+            Event::Error(msg) => {
+                progress.suspend(|| eprintln!("keytrail: error: {}", sanitize(&msg)));
+                c.errors.push(msg);
+            }
+            Event::Warning(msg) => {
+                progress.suspend(|| eprintln!("keytrail: warning: {}", sanitize(&msg)));
+            }
+            Event::Done(s) => c.summary.merge(&s),
+        }
+    }
+    c
+}
+
+fn filter_and_sort(c: &mut Collected, min: MinConfidence) {
+    let before = c.findings.len();
+    c.findings.retain(|f| min.admits(f.confidence));
+    c.summary.findings_below_confidence = (before - c.findings.len()) as u64;
+    c.summary.findings = c.findings.len() as u64;
+    c.findings
+        .sort_by(|a, b| (&a.path, a.span, &a.rule_id).cmp(&(&b.path, b.span, &b.rule_id)));
+}
+
+fn write_output(args: &ScanArgs, rules: &RuleSet, c: &Collected) -> Result<()> {
+    let ctx = ReportContext {
+        rules,
+        summary: &c.summary,
+        show_secrets: args.show_secrets,
+        errors: &c.errors,
+    };
+    match &args.output {
+        Some(path) => {
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = BufWriter::new(file);
+            write_report(&mut out, args.format, &c.findings, &ctx)?;
+            out.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            if args.format == Format::Human {
+                eprintln!("{}", crate::report::summary_line(&c.findings, &c.summary));
+            }
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            write_report(&mut out, args.format, &c.findings, &ctx)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("10m"), Ok(10 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! keytrail finds credentials that leaked into repositories, says who owns them, and follows
+//! each leaked secret until it is revoked.
+//!
+//! The library is layered as the data flows:
+//! - [`source`]: where bytes come from (directory walks; git history later) as *blobs*;
+//! - [`rules`]: what to look for, loaded from `rules/*.toml` and user files into a `RuleSet`;
+//! - [`scan`]: the per-thread matcher that turns blobs into *findings*;
+//! - [`report`]: human text, JSON, JSON Lines and SARIF.
+//!
+//! The `keytrail` binary in `src/main.rs` and `cli` is a thin layer over these.
+
+pub mod cli;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;

@@ -1,0 +1,481 @@
+//! Turning rule syntax into a [`RuleSet`]: validated rules plus the keyword prefilter.
+//!
+//! A `RuleSet` owns one Aho-Corasick automaton over the keywords of every rule. Keywords are
+//! shared: one automaton pattern maps to all rules that name it, so the prefilter cost does not
+//! grow with the number of rules that use a common keyword. Regexes are compiled lazily, on the
+//! first keyword hit of their rule, so a scan of a repository that mentions three providers does
+//! not pay for compiling two hundred patterns. User-supplied rules are compiled eagerly at load
+//! time instead, so that a broken pattern is reported before the scan starts.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use serde::Serialize;
+
+use super::RuleError;
+use super::syntax::{RuleFile, RuleSyntax};
+use crate::scan::checks::Check;
+
+/// Default number of bytes before a keyword hit where a match may start.
+pub const DEFAULT_WINDOW_BEFORE: usize = 64;
+/// Default number of bytes after a keyword hit where a match may end.
+pub const DEFAULT_WINDOW_AFTER: usize = 256;
+
+/// A rule's stable identifier, e.g. `github.pat.classic`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct RuleId(String);
+
+impl RuleId {
+    /// Wraps an identifier; validity is checked when rules are loaded.
+    pub fn new(id: impl Into<String>) -> RuleId {
+        RuleId(id.into())
+    }
+
+    /// The identifier as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How sure a rule is that its match is a real secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Often a secret, often not; hidden by default.
+    Low,
+    /// Usually a secret.
+    Medium,
+    /// A secret by construction (a prefix, a checksum).
+    High,
+}
+
+impl Confidence {
+    /// Parses `low`, `medium` or `high`.
+    pub fn parse(text: &str) -> Option<Confidence> {
+        match text {
+            "low" => Some(Confidence::Low),
+            "medium" => Some(Confidence::Medium),
+            "high" => Some(Confidence::High),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// A validated rule. The regex is compiled on first use.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable identifier.
+    pub id: RuleId,
+    /// Human-readable name.
+    pub name: String,
+    /// Provider slug.
+    pub provider: String,
+    /// Literal keywords (as written).
+    pub keywords: Vec<String>,
+    /// The regex source.
+    pub pattern: String,
+    /// Minimum Shannon entropy of the secret, bits per byte.
+    pub entropy: Option<f64>,
+    /// Structural check on the secret.
+    pub check: Option<Check>,
+    /// Confidence of a match that passes every filter.
+    pub confidence: Confidence,
+    /// Bytes before a keyword hit where a match may start.
+    pub window_before: usize,
+    /// Bytes after a keyword hit where a match may end.
+    pub window_after: usize,
+    /// Lowercased words that disqualify a secret containing them.
+    pub stopwords: Vec<String>,
+    /// Regexes that disqualify a whole match.
+    pub allow_matches: Vec<String>,
+    /// Texts the rule must match.
+    pub examples: Vec<String>,
+    /// Texts the rule must not match.
+    pub negative_examples: Vec<String>,
+    /// Where the rule was defined (`builtin:github.toml` or a path).
+    pub origin: String,
+    compiled: OnceLock<Option<CompiledPattern>>,
+}
+
+/// A compiled pattern, the index of its `secret` group, and its allow regexes.
+#[derive(Debug)]
+pub struct CompiledPattern {
+    /// The regex.
+    pub regex: Regex,
+    /// Capture group index of `secret`.
+    pub secret_group: usize,
+    /// Matches that any of these find are dropped.
+    pub allow: Vec<Regex>,
+}
+
+impl Rule {
+    /// The compiled pattern, compiling it on first use. `None` if the pattern is invalid, which
+    /// load-time validation rules out for every rule that reaches a scan.
+    pub fn compiled(&self) -> Option<&CompiledPattern> {
+        self.compiled
+            .get_or_init(|| compile_pattern(&self.pattern, &self.allow_matches).ok())
+            .as_ref()
+    }
+}
+
+/// Compiles a rule pattern in byte mode with ASCII classes: secrets are ASCII, and byte mode
+/// lets the regex run over files that are not valid UTF-8.
+pub fn compile_pattern(pattern: &str, allow: &[String]) -> Result<CompiledPattern, String> {
+    let regex = byte_regex(pattern)?;
+    let secret_group = regex
+        .group_info()
+        .to_index(regex_automata::PatternID::ZERO, "secret")
+        .ok_or_else(|| "pattern has no named group `secret`".to_string())?;
+    let allow = allow
+        .iter()
+        .map(|a| byte_regex(a).map_err(|e| format!("bad allow_matches pattern {a:?}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CompiledPattern {
+        regex,
+        secret_group,
+        allow,
+    })
+}
+
+fn byte_regex(pattern: &str) -> Result<Regex, String> {
+    let syntax = regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false);
+    Regex::builder()
+        .syntax(syntax)
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// All rules plus the keyword prefilter.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    keywords: AhoCorasick,
+    /// For each automaton pattern, the indexes of the rules that use that keyword.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl RuleSet {
+    /// The rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The keyword automaton (ASCII case-insensitive).
+    pub fn keywords(&self) -> &AhoCorasick {
+        &self.keywords
+    }
+
+    /// The rules that use keyword pattern `pattern`.
+    pub fn rules_for_keyword(&self, pattern: usize) -> &[usize] {
+        &self.keyword_rules[pattern]
+    }
+
+    /// Looks a rule up by id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id.as_str() == id)
+    }
+}
+
+/// Collects rule files and builds a [`RuleSet`].
+#[derive(Debug, Default)]
+pub struct RuleSetBuilder {
+    rules: Vec<Rule>,
+}
+
+impl RuleSetBuilder {
+    /// An empty builder.
+    pub fn new() -> RuleSetBuilder {
+        RuleSetBuilder::default()
+    }
+
+    /// Adds the rules of one file's text. `origin` names the file in errors. When `eager` is
+    /// set, patterns are compiled now and examples asserted, so errors surface at load time.
+    pub fn add_text(&mut self, origin: &str, text: &str, eager: bool) -> Result<(), RuleError> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
+            file: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        for syntax in file.rules {
+            let rule = validate(origin, syntax)?;
+            if eager {
+                check_rule(&rule)?;
+            }
+            self.push(rule)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the rules of a file, or of every `*.toml` file below a directory.
+    pub fn add_path(&mut self, path: &Path) -> Result<(), RuleError> {
+        for file in rule_files(path)? {
+            let text = std::fs::read_to_string(&file).map_err(|e| RuleError::Io {
+                file: file.display().to_string(),
+                message: e.to_string(),
+            })?;
+            self.add_text(&file.display().to_string(), &text, true)?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, rule: Rule) -> Result<(), RuleError> {
+        if let Some(prev) = self.rules.iter().find(|r| r.id == rule.id) {
+            return Err(RuleError::Invalid {
+                file: rule.origin.clone(),
+                rule: rule.id.to_string(),
+                problem: format!("duplicate rule id (first defined in {})", prev.origin),
+            });
+        }
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Builds the keyword automaton and the rule set.
+    pub fn build(self) -> Result<RuleSet, RuleError> {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            for kw in &rule.keywords {
+                let key = kw.to_ascii_lowercase();
+                let slot = *index.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    keyword_rules.push(Vec::new());
+                    patterns.len() - 1
+                });
+                if !keyword_rules[slot].contains(&i) {
+                    keyword_rules[slot].push(i);
+                }
+            }
+        }
+        let keywords = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .map_err(|e| RuleError::Prefilter(e.to_string()))?;
+        Ok(RuleSet {
+            rules: self.rules,
+            keywords,
+            keyword_rules,
+        })
+    }
+}
+
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    let io_err = |e: std::io::Error| RuleError::Io {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    };
+    if !path.is_dir() {
+        std::fs::metadata(path).map_err(io_err)?;
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io_err)? {
+        let p = entry.map_err(io_err)?.path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            files.push(p);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
+    let invalid = |problem: String| RuleError::Invalid {
+        file: origin.to_string(),
+        rule: s.id.clone(),
+        problem,
+    };
+    if !is_valid_id(&s.id) {
+        return Err(invalid(
+            "id must be non-empty lowercase letters, digits, '.', '-' or '_'".into(),
+        ));
+    }
+    if s.keywords.is_empty() {
+        return Err(invalid("no keywords: every rule needs at least one".into()));
+    }
+    if let Some(kw) = s.keywords.iter().find(|k| k.len() < 2 || !k.is_ascii()) {
+        return Err(invalid(format!(
+            "keyword {kw:?} must be ASCII and at least 2 bytes long"
+        )));
+    }
+    let confidence = Confidence::parse(&s.confidence).ok_or_else(|| {
+        invalid(format!(
+            "confidence {:?} is not one of low, medium, high",
+            s.confidence
+        ))
+    })?;
+    let check = match &s.check {
+        None => None,
+        Some(name) => Some(Check::parse(name).ok_or_else(|| {
+            invalid(format!(
+                "unknown check {name:?} (known: {})",
+                Check::NAMES.join(", ")
+            ))
+        })?),
+    };
+    if let Some(e) = s.entropy
+        && !(0.0..=8.0).contains(&e)
+    {
+        return Err(invalid(format!(
+            "entropy {e} is outside 0..=8 bits per byte"
+        )));
+    }
+    Ok(Rule {
+        provider: s.provider.unwrap_or_else(|| provider_of(&s.id)),
+        id: RuleId(s.id),
+        name: s.name,
+        keywords: s.keywords,
+        pattern: s.pattern,
+        entropy: s.entropy,
+        check,
+        confidence,
+        window_before: s.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
+        window_after: s.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
+        stopwords: s.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
+        allow_matches: s.allow_matches,
+        examples: s.examples,
+        negative_examples: s.negative_examples,
+        origin: origin.to_string(),
+        compiled: OnceLock::new(),
+    })
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+fn provider_of(id: &str) -> String {
+    id.split('.').next().unwrap_or(id).to_string()
+}
+
+/// Compiles a rule's pattern and asserts its examples: every example must produce a match of the
+/// rule (after entropy and checks), no negative example may.
+pub fn check_rule(rule: &Rule) -> Result<(), RuleError> {
+    let invalid = |problem: String| RuleError::Invalid {
+        file: rule.origin.clone(),
+        rule: rule.id.to_string(),
+        problem,
+    };
+    compile_pattern(&rule.pattern, &rule.allow_matches)
+        .map_err(|e| invalid(format!("bad pattern: {e}")))?;
+    for (i, ex) in rule.examples.iter().enumerate() {
+        if crate::scan::matcher::match_rule_in(rule, ex.as_bytes()).is_empty() {
+            return Err(invalid(format!("example {} does not match: {ex:?}", i + 1)));
+        }
+    }
+    for (i, ex) in rule.negative_examples.iter().enumerate() {
+        if !crate::scan::matcher::match_rule_in(rule, ex.as_bytes()).is_empty() {
+            return Err(invalid(format!(
+                "negative example {} matches: {ex:?}",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Result<RuleSet, RuleError> {
+        let mut b = RuleSetBuilder::new();
+        b.add_text("test.toml", text, true)?;
+        b.build()
+    }
+
+    const GOOD: &str = r#"
+[[rule]]
+id = "demo.token"
+name = "Demo token"
+keywords = ["demo_"]
+pattern = '''\b(?P<secret>demo_[a-z0-9]{8})\b'''
+confidence = "high"
+examples = ["x = demo_a1b2c3d4"]
+negative_examples = ["x = demo_short"]
+"#;
+
+    #[test]
+    fn good_rule_loads_and_maps_keyword() {
+        let set = one(GOOD).unwrap();
+        assert_eq!(set.rules().len(), 1);
+        assert_eq!(set.rules()[0].provider, "demo");
+        assert_eq!(set.rules_for_keyword(0), &[0]);
+    }
+
+    #[test]
+    fn missing_secret_group_names_file_and_rule() {
+        let text = GOOD.replace("?P<secret>", "");
+        let err = one(&text).unwrap_err().to_string();
+        assert!(err.contains("test.toml"), "{err}");
+        assert!(err.contains("demo.token"), "{err}");
+        assert!(err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn failing_example_is_reported() {
+        let text = GOOD.replace("x = demo_a1b2c3d4", "nothing here");
+        let err = one(&text).unwrap_err().to_string();
+        assert!(err.contains("example 1 does not match"), "{err}");
+    }
+
+    #[test]
+    fn matching_negative_example_is_reported() {
+        let text = GOOD.replace("x = demo_short", "demo_a9b8c7d6");
+        let err = one(&text).unwrap_err().to_string();
+        assert!(err.contains("negative example 1 matches"), "{err}");
+    }
+
+    #[test]
+    fn unknown_field_and_bad_confidence_are_errors() {
+        let err = one(&GOOD.replace("confidence = \"high\"", "confidence = \"sure\""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("confidence"), "{err}");
+        let err = one(&format!("{GOOD}\nsevere = true\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("test.toml"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let err = one(&format!("{GOOD}{GOOD}")).unwrap_err().to_string();
+        assert!(err.contains("duplicate rule id"), "{err}");
+    }
+
+    #[test]
+    fn bad_regex_is_reported() {
+        let err = one(&GOOD.replace("[a-z0-9]{8}", "[a-z0-9"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad pattern"), "{err}");
+    }
+}

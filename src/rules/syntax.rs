@@ -1,0 +1,59 @@
+//! The on-disk form of rule files (`rules/*.toml`), as serde reads it.
+//!
+//! This module owns the file syntax and nothing else: it does not compile patterns or check
+//! examples (that is `compile.rs`). Unknown fields are errors, so a typo in a rule file is
+//! reported instead of silently ignored.
+
+use serde::Deserialize;
+
+/// One rule file: a list of `[[rule]]` tables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// The rules, in file order.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSyntax>,
+}
+
+/// One `[[rule]]` table as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSyntax {
+    /// Stable identifier, lowercase and dotted (`github.pat.classic`).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Provider slug (`github`), used to group rules.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Literal strings of which one must occur for the rule to be tried.
+    pub keywords: Vec<String>,
+    /// Rust `regex` pattern with a named group `secret`.
+    pub pattern: String,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Name of a structural check the secret must pass (`github-crc32`).
+    #[serde(default)]
+    pub check: Option<String>,
+    /// `high`, `medium` or `low`.
+    pub confidence: String,
+    /// Bytes before a keyword hit where a match may start (default 64).
+    #[serde(default)]
+    pub window_before: Option<usize>,
+    /// Bytes after a keyword hit where a match may end (default 256).
+    #[serde(default)]
+    pub window_after: Option<usize>,
+    /// Case-insensitive words; a secret containing one is dropped.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Regexes tried on the whole match; a match that any of them finds is dropped.
+    #[serde(default)]
+    pub allow_matches: Vec<String>,
+    /// Texts the rule must match.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts the rule must not match.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}

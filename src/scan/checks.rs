@@ -1,0 +1,257 @@
+//! Filters applied to a candidate secret after its regex matched: structural checksums,
+//! entropy, and placeholders.
+//!
+//! These run only on regex matches, never per byte, so clarity wins over speed here.
+
+/// A structural check some token formats carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// GitHub-style: `prefix_` + 30 base62 characters + 6 base62 characters that encode the
+    /// CRC32 of those 30 characters. Used by GitHub (`ghp_`, `gho_`, ...) and npm (`npm_`).
+    Crc32Base62,
+}
+
+impl Check {
+    /// The names rule files may use.
+    pub const NAMES: &'static [&'static str] = &["github-crc32", "npm-crc32"];
+
+    /// Parses a check name from a rule file.
+    pub fn parse(name: &str) -> Option<Check> {
+        match name {
+            "github-crc32" | "npm-crc32" => Some(Check::Crc32Base62),
+            _ => None,
+        }
+    }
+
+    /// Whether `secret` passes the check.
+    pub fn is_valid(self, secret: &[u8]) -> bool {
+        match self {
+            Check::Crc32Base62 => is_valid_crc32_base62(secret),
+        }
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Checks the CRC32/base62 suffix of a `prefix_<30 chars><6 chars>` token.
+fn is_valid_crc32_base62(secret: &[u8]) -> bool {
+    let Some(us) = memchr::memrchr(b'_', secret) else {
+        return false;
+    };
+    let body = &secret[us + 1..];
+    if body.len() != 36 {
+        return false;
+    }
+    let (random, checksum) = body.split_at(30);
+    let Some(expected) = decode_base62(checksum) else {
+        return false;
+    };
+    u64::from(crc32fast::hash(random)) == expected
+}
+
+fn decode_base62(text: &[u8]) -> Option<u64> {
+    text.iter().try_fold(0u64, |acc, &c| {
+        let digit = BASE62.iter().position(|&d| d == c)? as u64;
+        Some(acc * 62 + digit)
+    })
+}
+
+/// Encodes `value` in base62, left-padded with `0` to `width` characters.
+pub fn encode_base62(mut value: u64, width: usize) -> String {
+    let mut out = Vec::new();
+    while value > 0 {
+        out.push(BASE62[(value % 62) as usize]);
+        value /= 62;
+    }
+    while out.len() < width {
+        out.push(b'0');
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Shannon entropy of `bytes` in bits per byte.
+pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Words that mark a value as a stand-in rather than a credential.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yourpassword",
+    "changeme",
+    "change_me",
+    "replace_me",
+    "replaceme",
+    "dummy",
+    "redacted",
+    "insert_",
+    "sample",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "%(",
+    "$(",
+    "xxxx",
+    "****",
+    "....",
+    "…",
+];
+
+/// Whole values that are stand-ins, never credentials.
+const PLACEHOLDER_VALUES: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "secret",
+    "changeit",
+    "test",
+    "testing",
+    "none",
+    "null",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "todo",
+    "tbd",
+    "foo",
+    "bar",
+    "foobar",
+    "string",
+    "value",
+    "empty",
+    "required",
+    "token",
+    "apikey",
+    "api_key",
+    "secretkey",
+    "your-password",
+    "mypassword",
+];
+
+/// Whether a candidate secret is a placeholder: a template reference, a documentation stand-in,
+/// or a run of one repeated character.
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    if PLACEHOLDER_VALUES
+        .iter()
+        .any(|v| v.as_bytes() == lower.as_slice())
+    {
+        return true;
+    }
+    if PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    {
+        return true;
+    }
+    is_low_variety(secret)
+}
+
+/// A value with at most two distinct bytes after its prefix (`aaaaaaa`, `0000-0000`).
+fn is_low_variety(secret: &[u8]) -> bool {
+    let tail = match memchr::memrchr(b'_', secret) {
+        Some(i) if i + 1 < secret.len() => &secret[i + 1..],
+        _ => secret,
+    };
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in tail {
+        if !seen[b as usize] {
+            seen[b as usize] = true;
+            distinct += 1;
+            if distinct > 2 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn github_token(random: &str) -> String {
+        let sum = encode_base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
+        format!("ghp_{random}{sum}")
+    }
+
+    #[test]
+    fn crc32_base62_accepts_published_example() {
+        // The worked example from GitHub's token-format announcement.
+        assert!(Check::Crc32Base62.is_valid(b"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"));
+    }
+
+    #[test]
+    fn crc32_base62_rejects_wrong_checksum_and_shape() {
+        let good = github_token("FAKEtokenFAKEtokenFAKEtoken012");
+        assert!(Check::Crc32Base62.is_valid(good.as_bytes()));
+        let mut bad = good.clone().into_bytes();
+        let last = bad.len() - 1;
+        bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
+        assert!(!Check::Crc32Base62.is_valid(&bad));
+        assert!(!Check::Crc32Base62.is_valid(b"ghp_short"));
+        assert!(!Check::Crc32Base62.is_valid(b"no-underscore"));
+        assert!(!Check::Crc32Base62.is_valid(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq1!"));
+    }
+
+    #[test]
+    fn npm_tokens_use_the_same_scheme() {
+        let random = "FAKEnpmFAKEnpmFAKEnpmFAKEnpm01";
+        let sum = encode_base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
+        let token = format!("npm_{random}{sum}");
+        assert_eq!(Check::parse("npm-crc32"), Some(Check::Crc32Base62));
+        assert!(Check::Crc32Base62.is_valid(token.as_bytes()));
+    }
+
+    #[test]
+    fn entropy_of_known_strings() {
+        assert_eq!(shannon_entropy(b""), 0.0);
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert!(shannon_entropy(b"zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ") > 4.0);
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for p in [
+            "YOUR_API_KEY",
+            "<token>",
+            "xxxxxxxxxxxxxxxx",
+            "changeme",
+            "${DB_PASSWORD}",
+            "{{ .Values.token }}",
+            "ghp_000000000000000000000000000000000000",
+            "sk_live_EXAMPLEKEY",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for s in ["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", "hunter2-Qv9!"] {
+            assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The per-thread matcher: keyword prefilter, then each triggered rule's regex over windows
+//! around its keyword hits.
+//!
+//! Why windows: generic keywords (`token`, `secret`) occur thousands of times in real code, but a
+//! rule's match always lies near one of its keywords. Running a regex only over the merged windows
+//! around the hits keeps the cost proportional to the hits, not to the file, and rules whose
+//! keywords never occur cost nothing beyond the single Aho-Corasick pass. Windows are searched
+//! with `Input::range`, so `\b` and anchors still see the bytes just outside the window and a
+//! window edge never cuts a token in two.
+//!
+//! A `Matcher` owns reusable buffers and is meant to live on one thread; create one per worker.
+
+use aho_corasick::AhoCorasick;
+use regex_automata::Input;
+use regex_automata::util::captures::Captures;
+
+use crate::rules::{CompiledPattern, Rule, RuleSet};
+use crate::scan::checks::{is_placeholder, shannon_entropy};
+
+/// One accepted regex match: the rule and the byte span of the secret (and of the whole match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RawMatch {
+    /// Index of the rule in its `RuleSet`.
+    pub rule: usize,
+    /// Start of the secret.
+    pub start: usize,
+    /// End of the secret (exclusive).
+    pub end: usize,
+    /// Start of the whole regex match.
+    pub match_start: usize,
+    /// End of the whole regex match.
+    pub match_end: usize,
+}
+
+/// A matcher bound to one rule set, with buffers reused across blobs.
+pub struct Matcher<'r> {
+    rules: &'r RuleSet,
+    /// Per rule: merged windows for the current blob.
+    windows: Vec<Vec<(usize, usize)>>,
+    /// Rules that have windows for the current blob.
+    touched: Vec<usize>,
+    /// Per rule: reusable capture slots, created on first use.
+    captures: Vec<Option<Captures>>,
+}
+
+impl<'r> Matcher<'r> {
+    /// A matcher over `rules`.
+    pub fn new(rules: &'r RuleSet) -> Matcher<'r> {
+        let n = rules.rules().len();
+        Matcher {
+            rules,
+            windows: vec![Vec::new(); n],
+            touched: Vec::new(),
+            captures: (0..n).map(|_| None).collect(),
+        }
+    }
+
+    /// Finds every accepted match in `hay`, appending to `out` sorted by position.
+    pub fn find(&mut self, hay: &[u8], out: &mut Vec<RawMatch>) {
+        let first = out.len();
+        self.collect_windows(hay);
+        for i in 0..self.touched.len() {
+            let r = self.touched[i];
+            let rule = &self.rules.rules()[r];
+            let caps = self.captures[r].get_or_insert_with(|| match rule.compiled() {
+                Some(c) => c.regex.create_captures(),
+                None => Captures::empty(Default::default()),
+            });
+            for &window in &self.windows[r] {
+                search_window(rule, r, hay, window, caps, out);
+            }
+            self.windows[r].clear();
+        }
+        self.touched.clear();
+        let found = &mut out[first..];
+        found.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
+        dedup_tail(out, first);
+    }
+
+    fn collect_windows(&mut self, hay: &[u8]) {
+        let rules = self.rules;
+        for hit in rules.keywords().find_overlapping_iter(hay) {
+            for &r in rules.rules_for_keyword(hit.pattern().as_usize()) {
+                let rule = &rules.rules()[r];
+                let start = hit.start().saturating_sub(rule.window_before);
+                let end = hay.len().min(hit.end().saturating_add(rule.window_after));
+                let windows = &mut self.windows[r];
+                if windows.is_empty() {
+                    self.touched.push(r);
+                }
+                push_window(windows, start, end);
+            }
+        }
+    }
+}
+
+/// Adds a window, merging it into the previous one when they overlap or touch.
+fn push_window(windows: &mut Vec<(usize, usize)>, start: usize, end: usize) {
+    if let Some(last) = windows.last_mut()
+        && start <= last.1
+        && end >= last.0
+    {
+        last.0 = last.0.min(start);
+        last.1 = last.1.max(end);
+        return;
+    }
+    windows.push((start, end));
+}
+
+fn dedup_tail(out: &mut Vec<RawMatch>, first: usize) {
+    let mut keep = first;
+    for i in first..out.len() {
+        if keep == first || out[keep - 1] != out[i] {
+            out[keep] = out[i];
+            keep += 1;
+        }
+    }
+    out.truncate(keep);
+}
+
+/// Runs `rule`'s regex over one window, appending accepted matches.
+fn search_window(
+    rule: &Rule,
+    index: usize,
+    hay: &[u8],
+    (start, end): (usize, usize),
+    caps: &mut Captures,
+    out: &mut Vec<RawMatch>,
+) {
+    let Some(compiled) = rule.compiled() else {
+        return;
+    };
+    let mut input = Input::new(hay).range(start..end);
+    loop {
+        compiled.regex.search_captures(&input, caps);
+        let Some(whole) = caps.get_match() else {
+            return;
+        };
+        if let Some(secret) = caps.get_group(compiled.secret_group)
+            && is_accepted(rule, &hay[secret.range()])
+            && !is_allowed(compiled, &hay[whole.range()])
+        {
+            out.push(RawMatch {
+                rule: index,
+                start: secret.start,
+                end: secret.end,
+                match_start: whole.start(),
+                match_end: whole.end(),
+            });
+        }
+        let next = if whole.is_empty() {
+            whole.end() + 1
+        } else {
+            whole.end()
+        };
+        if next > end {
+            return;
+        }
+        input.set_start(next);
+    }
+}
+
+/// Whether one of the rule's `allow_matches` regexes finds something in the whole match.
+fn is_allowed(compiled: &CompiledPattern, whole: &[u8]) -> bool {
+    compiled.allow.iter().any(|re| re.is_match(whole))
+}
+
+/// Whether a candidate secret passes the rule's filters: non-empty, structural check, entropy
+/// floor, no stopword, and not a placeholder.
+pub fn is_accepted(rule: &Rule, secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    if let Some(check) = rule.check
+        && !check.is_valid(secret)
+    {
+        return false;
+    }
+    if let Some(floor) = rule.entropy
+        && shannon_entropy(secret) < floor
+    {
+        return false;
+    }
+    if !rule.stopwords.is_empty() {
+        let lower = secret.to_ascii_lowercase();
+        if rule
+            .stopwords
+            .iter()
+            .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+        {
+            return false;
+        }
+    }
+    !is_placeholder(secret)
+}
+
+/// Runs one rule on its own over `text`, exactly as a scan would (keyword windows, filters).
+/// Used to assert a rule's examples.
+pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
+    let Ok(keywords) = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&rule.keywords)
+    else {
+        return Vec::new();
+    };
+    let Some(compiled) = rule.compiled() else {
+        return Vec::new();
+    };
+    let mut windows = Vec::new();
+    for hit in keywords.find_overlapping_iter(text) {
+        let start = hit.start().saturating_sub(rule.window_before);
+        let end = text.len().min(hit.end().saturating_add(rule.window_after));
+        push_window(&mut windows, start, end);
+    }
+    let mut caps = compiled.regex.create_captures();
+    let mut out = Vec::new();
+    for window in windows {
+        search_window(rule, 0, text, window, &mut caps, &mut out);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSetBuilder;
+
+    fn set(text: &str) -> RuleSet {
+        let mut b = RuleSetBuilder::new();
+        b.add_text("t.toml", text, true).unwrap();
+        b.build().unwrap()
+    }
+
+    const RULES: &str = r#"
+[[rule]]
+id = "t.token"
+name = "T token"
+keywords = ["tok_"]
+pattern = '''\b(?P<secret>tok_[A-Za-z0-9]{12})\b'''
+confidence = "high"
+window_before = 0
+window_after = 20
+examples = ["tok_Ab3dEf6hIj9k"]
+negative_examples = ["tok_short"]
+
+[[rule]]
+id = "t.pass"
+name = "T password"
+keywords = ["password"]
+pattern = '''(?i)password\s*=\s*"(?P<secret>[^"\s]{8,})"'''
+entropy = 2.5
+confidence = "medium"
+examples = ['password = "Qv9-rT2m!xL"']
+negative_examples = ['password = "aaaaaaaaaa"']
+"#;
+
+    #[test]
+    fn finds_matches_of_several_rules_in_order() {
+        let rules = set(RULES);
+        let mut m = Matcher::new(&rules);
+        let hay = b"a tok_Ab3dEf6hIj9k b\nPASSWORD = \"Qv9-rT2m!xL\"\n tok_Zz1yXx2wVv3u";
+        let mut out = Vec::new();
+        m.find(hay, &mut out);
+        let found: Vec<&[u8]> = out.iter().map(|r| &hay[r.start..r.end]).collect();
+        assert_eq!(
+            found,
+            vec![
+                &b"tok_Ab3dEf6hIj9k"[..],
+                b"Qv9-rT2m!xL",
+                b"tok_Zz1yXx2wVv3u"
+            ]
+        );
+        assert_eq!(out[1].rule, 1);
+    }
+
+    #[test]
+    fn window_edge_does_not_cut_a_longer_token() {
+        // The window ends exactly after 12 token characters; the token goes on. A search over
+        // a slice would see a word boundary at the slice end and report a cut token.
+        let rules = set(&RULES.replace("window_after = 20", "window_after = 12"));
+        let mut m = Matcher::new(&rules);
+        let mut out = Vec::new();
+        m.find(b"tok_Ab3dEf6hIj9kMORECHARS", &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn matcher_is_reusable_across_blobs() {
+        let rules = set(RULES);
+        let mut m = Matcher::new(&rules);
+        let mut out = Vec::new();
+        m.find(b"tok_Ab3dEf6hIj9k", &mut out);
+        assert_eq!(out.len(), 1);
+        out.clear();
+        m.find(b"nothing to see", &mut out);
+        assert!(out.is_empty());
+        m.find(b"x tok_Ab3dEf6hIj9k", &mut out);
+        assert_eq!(out[0].start, 2);
+    }
+
+    #[test]
+    fn dense_keywords_merge_into_one_window() {
+        let rules = set(RULES);
+        let mut m = Matcher::new(&rules);
+        let mut hay = Vec::new();
+        for i in 0..500 {
+            hay.extend_from_slice(format!("tok_Ab3dEf6hI{i:03} ").as_bytes());
+        }
+        let mut out = Vec::new();
+        m.find(&hay, &mut out);
+        assert_eq!(out.len(), 500);
+    }
+
+    #[test]
+    fn entropy_floor_and_placeholders_filter() {
+        let rules = set(RULES);
+        let mut m = Matcher::new(&rules);
+        let mut out = Vec::new();
+        m.find(
+            b"password = \"aaaaaaaaaa\"\npassword = \"${DB_PASSWORD}\"",
+            &mut out,
+        );
+        assert!(out.is_empty(), "{out:?}");
+    }
+}

@@ -1,0 +1,108 @@
+//! Scanning bytes for secrets: the per-thread [`BlobScanner`], the findings it produces, and the
+//! [`Summary`] of a whole scan.
+//!
+//! This module does not know where bytes come from (that is `source`) nor how findings are shown
+//! (that is `report`).
+
+pub mod checks;
+pub mod finding;
+pub mod matcher;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::rules::RuleSet;
+pub use finding::{Finding, Fingerprint, Secret, Span};
+pub use matcher::{Matcher, RawMatch};
+
+/// Scans blobs one at a time with reused buffers. One per worker thread.
+pub struct BlobScanner<'r> {
+    rules: &'r RuleSet,
+    matcher: Matcher<'r>,
+    raw: Vec<RawMatch>,
+}
+
+impl<'r> BlobScanner<'r> {
+    /// A scanner over `rules`.
+    pub fn new(rules: &'r RuleSet) -> BlobScanner<'r> {
+        BlobScanner {
+            rules,
+            matcher: Matcher::new(rules),
+            raw: Vec::new(),
+        }
+    }
+
+    /// Scans one blob and returns its findings (empty for most blobs, without allocating).
+    pub fn scan(&mut self, path: &str, blob: &[u8]) -> Vec<Finding> {
+        self.raw.clear();
+        self.matcher.find(blob, &mut self.raw);
+        if self.raw.is_empty() {
+            return Vec::new();
+        }
+        finding::build_findings(self.rules, path, blob, &self.raw)
+    }
+}
+
+/// Why a file or blob was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// It looks binary (a NUL byte near the start).
+    Binary,
+    /// It is larger than the size limit.
+    TooLarge,
+    /// It is not a regular file (a FIFO, a socket, a device).
+    NotAFile,
+}
+
+/// Counts of what a scan read, skipped and failed on.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Files (or blobs) scanned.
+    pub files_scanned: u64,
+    /// Bytes scanned.
+    pub bytes_scanned: u64,
+    /// Skipped because they look binary.
+    pub skipped_binary: u64,
+    /// Skipped because they exceed the size limit.
+    pub skipped_too_large: u64,
+    /// Skipped because they are not regular files.
+    pub skipped_special: u64,
+    /// Files or directories that could not be read.
+    pub errors: u64,
+    /// Non-fatal warnings (e.g. symlink loops).
+    pub warnings: u64,
+    /// Findings reported (after confidence filtering).
+    pub findings: u64,
+    /// Findings hidden by the confidence threshold.
+    pub findings_below_confidence: u64,
+    /// Wall time of the scan.
+    #[serde(serialize_with = "as_seconds")]
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Records one skipped file.
+    pub fn skip(&mut self, reason: SkipReason) {
+        match reason {
+            SkipReason::Binary => self.skipped_binary += 1,
+            SkipReason::TooLarge => self.skipped_too_large += 1,
+            SkipReason::NotAFile => self.skipped_special += 1,
+        }
+    }
+
+    /// Adds another summary's counts (not its elapsed time).
+    pub fn merge(&mut self, other: &Summary) {
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        self.skipped_binary += other.skipped_binary;
+        self.skipped_too_large += other.skipped_too_large;
+        self.skipped_special += other.skipped_special;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+    }
+}
+
+fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
