@@ -70,6 +70,13 @@ pub fn encode_base62(mut value: u64, width: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Builds a token in the CRC32/base62 format: `prefix` + `random` + checksum of `random`.
+/// For test fixtures and benchmarks.
+pub fn make_crc32_token(prefix: &str, random: &str) -> String {
+    let sum = encode_base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
+    format!("{prefix}{random}{sum}")
+}
+
 /// Shannon entropy of `bytes` in bits per byte.
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {

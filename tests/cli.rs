@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `keytrail` binary on fixture trees.
+
+#[path = "cli/common.rs"]
+mod common;
+#[path = "cli/rules.rs"]
+mod rules;
+#[path = "cli/scan.rs"]
+mod scan;
+#[path = "cli/scan_bad_input.rs"]
+mod scan_bad_input;

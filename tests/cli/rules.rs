@@ -1,0 +1,100 @@
+//! `keytrail rules list` and `keytrail rules check`.
+
+use predicates::str::contains;
+
+use crate::common::{keytrail, tree};
+
+#[test]
+fn list_shows_builtin_rules_and_counts() {
+    keytrail()
+        .args(["rules", "list"])
+        .assert()
+        .success()
+        .stdout(contains("github.pat.classic"))
+        .stdout(contains("rules,"))
+        .stdout(contains("providers"));
+}
+
+#[test]
+fn list_json_is_an_array_of_rules() {
+    let out = keytrail()
+        .args(["rules", "list", "--json"])
+        .output()
+        .unwrap();
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"aws.secret-access-key"), "{ids:?}");
+}
+
+const USER_RULE: &str = r#"
+[[rule]]
+id = "acme.internal-token"
+name = "ACME internal token"
+keywords = ["acme_tok_"]
+pattern = '''\b(?P<secret>acme_tok_[a-f0-9]{32})\b'''
+confidence = "high"
+examples = ["ACME=acme_tok_0f1e2d3c4b5a69788796a5b4c3d2e1f0"]
+negative_examples = ["ACME=acme_tok_${TOKEN}"]
+"#;
+
+#[test]
+fn check_accepts_a_good_user_rule_file() {
+    let dir = tree(&[("acme.toml", USER_RULE.as_bytes())]);
+    keytrail()
+        .args(["rules", "check"])
+        .arg(dir.path().join("acme.toml"))
+        .assert()
+        .success()
+        .stdout(contains("ok:"));
+}
+
+#[test]
+fn check_names_file_rule_and_problem() {
+    let broken = USER_RULE.replace("ACME=acme_tok_0f1e", "ACME=nothing_0f1e");
+    let dir = tree(&[("acme.toml", broken.as_bytes())]);
+    keytrail()
+        .args(["rules", "check"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("acme.toml"))
+        .stderr(contains("acme.internal-token"))
+        .stderr(contains("example 1 does not match"));
+}
+
+#[test]
+fn check_reports_toml_syntax_errors_with_the_file() {
+    let dir = tree(&[("bad.toml", b"[[rule]\nid = ")]);
+    keytrail()
+        .args(["rules", "check"])
+        .arg(dir.path().join("bad.toml"))
+        .assert()
+        .code(2)
+        .stderr(contains("bad.toml"))
+        .stderr(contains("invalid rule file"));
+}
+
+#[test]
+fn user_rules_are_used_by_scan() {
+    let dir = tree(&[
+        ("rules/acme.toml", USER_RULE.as_bytes()),
+        (
+            "src/app.env",
+            b"ACME=acme_tok_9a8b7c6d5e4f30211203f4e5d6c7b8a9\n",
+        ),
+    ]);
+    let (code, report) = crate::common::scan_json(
+        &dir.path().join("src"),
+        &["--rules", dir.path().join("rules").to_str().unwrap()],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        crate::common::rule_ids(&report),
+        vec!["acme.internal-token"]
+    );
+}
