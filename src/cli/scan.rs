@@ -16,6 +16,7 @@ use crate::report::{Format, ReportContext, write_report};
 use crate::rules::{Confidence, RuleSet, load_ruleset};
 use crate::scan::{Finding, Summary};
 use crate::source::Event;
+use crate::source::git::{GitMode, GitOptions, mark_still_at_head, scan_repo};
 use crate::source::walk::{WalkOptions, walk};
 
 /// Findings and events waiting for the collector; bounds memory when the collector lags.
@@ -60,6 +61,30 @@ pub struct ScanArgs {
     /// Print secrets in plain text instead of redacted.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Treat each PATH as a git repository and scan its full history (all refs).
+    #[arg(long, help_heading = "Git")]
+    pub git: bool,
+    /// Scan only these refs or revisions (repeatable; default: every ref and HEAD).
+    #[arg(long = "ref", value_name = "REF", help_heading = "Git")]
+    pub refs: Vec<String>,
+    /// Scan only what BASE..HEAD adds: the added lines of its commits.
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["since", "staged", "worktree"], help_heading = "Git")]
+    pub range: Option<String>,
+    /// Scan only what REV..HEAD adds.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["staged", "worktree"], help_heading = "Git")]
+    pub since: Option<String>,
+    /// Scan only what is staged in the index (for a pre-commit hook).
+    #[arg(long, conflicts_with = "worktree", help_heading = "Git")]
+    pub staged: bool,
+    /// Scan what the working tree changes relative to HEAD, staged or not.
+    #[arg(long, help_heading = "Git")]
+    pub worktree: bool,
+    /// Remember what was scanned; a later scan of the same repository reads only new commits.
+    #[arg(long, help_heading = "Git")]
+    pub incremental: bool,
+    /// Where --incremental keeps its state (default: the user data directory).
+    #[arg(long, value_name = "DIR", env = "KEYTRAIL_STATE_DIR", help_heading = "Git")]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `--min-confidence` values.
@@ -154,11 +179,90 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Walks the paths on worker threads while this thread collects their events.
+impl ScanArgs {
+    /// The git mode these arguments ask for, if any.
+    fn git_mode(&self) -> Result<Option<GitMode>> {
+        if let Some(range) = &self.range {
+            let (base, head) = range
+                .split_once("..")
+                .filter(|(b, h)| !b.is_empty() && !h.starts_with('.'))
+                .ok_or_else(|| anyhow::anyhow!("--range takes BASE..HEAD, got {range:?}"))?;
+            let head = if head.is_empty() { "HEAD" } else { head };
+            return Ok(Some(GitMode::Range { base: base.into(), head: head.into() }));
+        }
+        if let Some(base) = &self.since {
+            return Ok(Some(GitMode::Range { base: base.clone(), head: "HEAD".into() }));
+        }
+        Ok(if self.staged {
+            Some(GitMode::Staged)
+        } else if self.worktree {
+            Some(GitMode::Worktree)
+        } else if self.git || !self.refs.is_empty() || self.incremental {
+            Some(GitMode::History)
+        } else {
+            None
+        })
+    }
+
+    fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(default_threads)
+    }
+}
+
+/// Scans the paths (directories or repositories) while this thread collects their events.
 fn scan_paths(args: &ScanArgs, rules: &RuleSet, progress: &ProgressBar) -> Result<Collected> {
+    match args.git_mode()? {
+        Some(mode) => scan_repos(args, mode, rules, progress),
+        None => scan_dirs(args, rules, progress),
+    }
+}
+
+fn scan_repos(args: &ScanArgs, mode: GitMode, rules: &RuleSet, progress: &ProgressBar) -> Result<Collected> {
+    let state_dir = match (args.incremental, &args.state_dir) {
+        (false, _) => None,
+        (true, Some(dir)) => Some(dir.clone()),
+        (true, None) => Some(
+            dirs::data_dir()
+                .ok_or_else(|| anyhow::anyhow!("no user data directory: give --state-dir"))?
+                .join("keytrail")
+                .join("history"),
+        ),
+    };
+    let opts = GitOptions {
+        mode,
+        refs: args.refs.clone(),
+        threads: args.threads(),
+        max_file_size: args.max_file_size,
+        state_dir,
+    };
+    let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+    let (mut collected, outcomes) = thread::scope(|s| {
+        let collector = s.spawn(move || collect(rx, progress));
+        let mut outcomes = Vec::new();
+        for path in &args.paths {
+            match scan_repo(path, &opts, rules, &tx, progress) {
+                Ok(o) => outcomes.push(o),
+                Err(e) => {
+                    let _ = tx.send(Event::Error(e.to_string()));
+                    let _ = tx.send(Event::Done(Summary { errors: 1, ..Summary::default() }));
+                }
+            }
+        }
+        drop(tx);
+        let collected = collector.join().map_err(|_| anyhow::anyhow!("the collector thread panicked"));
+        collected.map(|c| (c, outcomes))
+    })?;
+    for outcome in &outcomes {
+        mark_still_at_head(&mut collected.findings, outcome);
+    }
+    Ok(collected)
+}
+
+/// Walks directories on worker threads while this thread collects their events.
+fn scan_dirs(args: &ScanArgs, rules: &RuleSet, progress: &ProgressBar) -> Result<Collected> {
     let opts = WalkOptions {
         paths: args.paths.clone(),
-        threads: args.threads.unwrap_or_else(default_threads),
+        threads: args.threads(),
         max_file_size: args.max_file_size,
         excludes: args.exclude.clone(),
         follow_links: args.follow,

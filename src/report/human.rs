@@ -12,14 +12,18 @@ pub fn write_human(
     findings: &[Finding],
     ctx: &ReportContext<'_>,
 ) -> io::Result<()> {
-    let mut current: Option<&str> = None;
+    let mut current: Option<String> = None;
     for f in findings {
-        if current != Some(f.path.as_str()) {
+        let place = match &f.repository {
+            Some(repo) => format!("{repo}: {}", f.path),
+            None => f.path.clone(),
+        };
+        if current.as_deref() != Some(place.as_str()) {
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}", sanitize(&f.path))?;
-            current = Some(&f.path);
+            writeln!(out, "{}", sanitize(&place))?;
+            current = Some(place);
         }
         writeln!(
             out,
@@ -40,6 +44,21 @@ pub fn write_human(
             "      line:    {}",
             sanitize(f.shown_context(ctx.show_secrets).trim())
         )?;
+        if let Some(c) = &f.commit {
+            let at_head = match f.still_at_head {
+                Some(true) => ", still at HEAD",
+                Some(false) => ", no longer at HEAD",
+                None => "",
+            };
+            writeln!(
+                out,
+                "      commit:  {} by {} <{}> on {}{at_head}",
+                &c.id[..c.id.len().min(12)],
+                sanitize(&c.author_name),
+                sanitize(&c.author_email),
+                super::json::rfc3339(c.author_time),
+            )?;
+        }
         writeln!(out, "      fingerprint: {}", f.fingerprint)?;
     }
     if !findings.is_empty() {
@@ -68,8 +87,18 @@ pub fn summary_line(findings: &[Finding], s: &Summary) -> String {
             plural(files.len() as u64)
         )
     };
+    if s.repositories > 0 {
+        text.push_str(&format!(
+            " Walked {} commit{} in {} repositor{}.",
+            s.commits_scanned,
+            plural(s.commits_scanned),
+            s.repositories,
+            if s.repositories == 1 { "y" } else { "ies" }
+        ));
+    }
+    let unit = if s.repositories > 0 { "blob" } else { "file" };
     text.push_str(&format!(
-        " Scanned {} file{} ({}) in {:.2}s.",
+        " Scanned {} {unit}{} ({}) in {:.2}s.",
         s.files_scanned,
         plural(s.files_scanned),
         human_bytes(s.bytes_scanned),

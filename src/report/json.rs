@@ -5,11 +5,11 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::{JSON_FORMAT_VERSION, ReportContext};
-use crate::scan::Finding;
+use crate::scan::{CommitInfo, Finding};
 
 /// One finding as a JSON object.
 pub fn finding_json(f: &Finding, show_secrets: bool) -> Value {
-    json!({
+    let mut v = json!({
         "type": "finding",
         "rule_id": f.rule_id,
         "rule_name": f.rule_name,
@@ -23,7 +23,38 @@ pub fn finding_json(f: &Finding, show_secrets: bool) -> Value {
         "redacted": !show_secrets,
         "fingerprint": f.fingerprint,
         "context": f.shown_context(show_secrets),
+    });
+    if let Value::Object(map) = &mut v {
+        if let Some(repo) = &f.repository {
+            map.insert("repository".into(), json!(repo.as_ref()));
+        }
+        if let Some(blob) = &f.blob {
+            map.insert("blob".into(), json!(blob));
+        }
+        if let Some(c) = &f.commit {
+            map.insert("commit".into(), commit_json(c));
+        }
+        if let Some(at_head) = f.still_at_head {
+            map.insert("still_at_head".into(), json!(at_head));
+        }
+    }
+    v
+}
+
+/// A commit as JSON, with times as RFC 3339 text.
+pub fn commit_json(c: &CommitInfo) -> Value {
+    json!({
+        "id": c.id,
+        "author_name": c.author_name,
+        "author_email": c.author_email,
+        "author_time": rfc3339(c.author_time),
+        "commit_time": rfc3339(c.commit_time),
     })
+}
+
+/// Seconds since the epoch as RFC 3339 UTC text.
+pub fn rfc3339(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds).map_or_else(|_| seconds.to_string(), |t| t.to_string())
 }
 
 fn summary_json(ctx: &ReportContext<'_>) -> Value {

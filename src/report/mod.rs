@@ -4,7 +4,7 @@
 //! otherwise, and text from the scanned repository is sanitised before it reaches a terminal.
 
 mod human;
-mod json;
+pub mod json;
 pub mod sanitize;
 mod sarif;
 

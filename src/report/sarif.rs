@@ -108,8 +108,24 @@ fn result(f: &Finding, index: &BTreeMap<String, usize>, show: bool) -> Value {
             "keytrailSecret/v1": f.fingerprint,
             "keytrailSecretAtPath/v1": at_path(f),
         },
-        "properties": { "confidence": f.confidence },
+        "properties": result_properties(f),
     })
+}
+
+fn result_properties(f: &Finding) -> Value {
+    let mut props = json!({ "confidence": f.confidence });
+    if let Value::Object(map) = &mut props {
+        if let Some(repo) = &f.repository {
+            map.insert("repository".into(), json!(repo.as_ref()));
+        }
+        if let Some(c) = &f.commit {
+            map.insert("commit".into(), super::json::commit_json(c));
+        }
+        if let Some(at_head) = f.still_at_head {
+            map.insert("stillAtHead".into(), json!(at_head));
+        }
+    }
+    props
 }
 
 fn at_path(f: &Finding) -> String {

@@ -105,9 +105,32 @@ pub struct Span {
     pub end_column: u32,
 }
 
+/// The commit that introduced a blob: its first-seen provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// Commit id (hex).
+    pub id: String,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author time, seconds since the Unix epoch.
+    pub author_time: i64,
+    /// Commit time, seconds since the Unix epoch.
+    pub commit_time: i64,
+}
+
 /// A fingerprinted secret found at one place in one blob.
 #[derive(Debug, Clone)]
 pub struct Finding {
+    /// Repository, for git scans (as named on the command line).
+    pub repository: Option<std::sync::Arc<str>>,
+    /// The commit that introduced the blob, for history scans.
+    pub commit: Option<std::sync::Arc<CommitInfo>>,
+    /// Git blob id, for git scans.
+    pub blob: Option<String>,
+    /// Whether the secret is still in a blob of HEAD, for history and range scans.
+    pub still_at_head: Option<bool>,
     /// Path of the file (or, in history scans, the path the blob was first seen at).
     pub path: String,
     /// The rule that found it.
@@ -172,6 +195,10 @@ fn make_finding(
     let end_column = char_column(&blob[end_line_start..m.end]);
     let (context, context_plain) = context_lines(blob, line_start, m, &secret);
     Finding {
+        repository: None,
+        commit: None,
+        blob: None,
+        still_at_head: None,
         path: String::new(),
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::rules::RuleSet;
-pub use finding::{Finding, Fingerprint, Secret, Span};
+pub use finding::{CommitInfo, Finding, Fingerprint, Secret, Span};
 pub use matcher::{Matcher, RawMatch};
 
 /// Scans blobs one at a time with reused buffers. One per worker thread.
@@ -58,6 +58,10 @@ pub enum SkipReason {
 /// Counts of what a scan read, skipped and failed on.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// Git repositories scanned.
+    pub repositories: u64,
+    /// Commits walked (history and range scans).
+    pub commits_scanned: u64,
     /// Files (or blobs) scanned.
     pub files_scanned: u64,
     /// Bytes scanned.
@@ -93,6 +97,8 @@ impl Summary {
 
     /// Adds another summary's counts (not its elapsed time).
     pub fn merge(&mut self, other: &Summary) {
+        self.repositories += other.repositories;
+        self.commits_scanned += other.commits_scanned;
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped_binary += other.skipped_binary;

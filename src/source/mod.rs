@@ -5,6 +5,7 @@
 //! not format anything for people.
 
 pub mod blob;
+pub mod git;
 pub mod walk;
 
 use crate::scan::{Finding, SkipReason, Summary};
