@@ -2,6 +2,8 @@
 
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/git.rs"]
+mod git;
 #[path = "cli/rules.rs"]
 mod rules;
 #[path = "cli/scan.rs"]

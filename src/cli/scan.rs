@@ -83,7 +83,12 @@ pub struct ScanArgs {
     #[arg(long, help_heading = "Git")]
     pub incremental: bool,
     /// Where --incremental keeps its state (default: the user data directory).
-    #[arg(long, value_name = "DIR", env = "KEYTRAIL_STATE_DIR", help_heading = "Git")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "KEYTRAIL_STATE_DIR",
+        help_heading = "Git"
+    )]
     pub state_dir: Option<PathBuf>,
 }
 
@@ -188,10 +193,16 @@ impl ScanArgs {
                 .filter(|(b, h)| !b.is_empty() && !h.starts_with('.'))
                 .ok_or_else(|| anyhow::anyhow!("--range takes BASE..HEAD, got {range:?}"))?;
             let head = if head.is_empty() { "HEAD" } else { head };
-            return Ok(Some(GitMode::Range { base: base.into(), head: head.into() }));
+            return Ok(Some(GitMode::Range {
+                base: base.into(),
+                head: head.into(),
+            }));
         }
         if let Some(base) = &self.since {
-            return Ok(Some(GitMode::Range { base: base.clone(), head: "HEAD".into() }));
+            return Ok(Some(GitMode::Range {
+                base: base.clone(),
+                head: "HEAD".into(),
+            }));
         }
         Ok(if self.staged {
             Some(GitMode::Staged)
@@ -217,7 +228,12 @@ fn scan_paths(args: &ScanArgs, rules: &RuleSet, progress: &ProgressBar) -> Resul
     }
 }
 
-fn scan_repos(args: &ScanArgs, mode: GitMode, rules: &RuleSet, progress: &ProgressBar) -> Result<Collected> {
+fn scan_repos(
+    args: &ScanArgs,
+    mode: GitMode,
+    rules: &RuleSet,
+    progress: &ProgressBar,
+) -> Result<Collected> {
     let state_dir = match (args.incremental, &args.state_dir) {
         (false, _) => None,
         (true, Some(dir)) => Some(dir.clone()),
@@ -244,12 +260,17 @@ fn scan_repos(args: &ScanArgs, mode: GitMode, rules: &RuleSet, progress: &Progre
                 Ok(o) => outcomes.push(o),
                 Err(e) => {
                     let _ = tx.send(Event::Error(e.to_string()));
-                    let _ = tx.send(Event::Done(Summary { errors: 1, ..Summary::default() }));
+                    let _ = tx.send(Event::Done(Summary {
+                        errors: 1,
+                        ..Summary::default()
+                    }));
                 }
             }
         }
         drop(tx);
-        let collected = collector.join().map_err(|_| anyhow::anyhow!("the collector thread panicked"));
+        let collected = collector
+            .join()
+            .map_err(|_| anyhow::anyhow!("the collector thread panicked"));
         collected.map(|c| (c, outcomes))
     })?;
     for outcome in &outcomes {

@@ -125,7 +125,11 @@ pub fn tips(repo: &Repository, refs: &[String], errors: &mut Vec<String>) -> Vec
 }
 
 /// Every commit reachable from `tips` but not from `hide`, oldest first (reverse topological).
-pub fn commit_order(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Oid>, git2::Error> {
+pub fn commit_order(
+    repo: &Repository,
+    tips: &[Oid],
+    hide: &[Oid],
+) -> Result<Vec<Oid>, git2::Error> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     for tip in tips {
@@ -140,7 +144,11 @@ pub fn commit_order(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Vec
 }
 
 /// Walks `commits` in order, queuing each blob not in `seen`.
-pub fn walk_commits(repo: &Repository, commits: &[Oid], seen: &mut Seen) -> Result<Enumeration, git2::Error> {
+pub fn walk_commits(
+    repo: &Repository,
+    commits: &[Oid],
+    seen: &mut Seen,
+) -> Result<Enumeration, git2::Error> {
     let odb = repo.odb()?;
     let mut out = Enumeration::default();
     let mut path = Vec::with_capacity(256);
@@ -148,13 +156,19 @@ pub fn walk_commits(repo: &Repository, commits: &[Oid], seen: &mut Seen) -> Resu
         let commit = match repo.find_commit(oid) {
             Ok(c) => c,
             Err(e) => {
-                out.errors.push(format!("cannot read commit {oid}: {}", e.message()));
+                out.errors
+                    .push(format!("cannot read commit {oid}: {}", e.message()));
                 continue;
             }
         };
         out.commits += 1;
         let info = Arc::new(commit_info(&commit));
-        let mut walker = TreeWalker { odb: &odb, seen, out: &mut out, commit: &info };
+        let mut walker = TreeWalker {
+            odb: &odb,
+            seen,
+            out: &mut out,
+            commit: &info,
+        };
         path.clear();
         walker.walk(commit.tree_id(), &mut path);
     }
@@ -202,10 +216,11 @@ pub fn walk_commits_parallel(
         out.errors.extend(e.errors);
         out.submodules.extend(e.submodules);
         let blobs = &mut seen.blobs;
-        out.blobs.extend(e.blobs.into_iter().filter(|t| match &t.source {
-            BlobSource::Object(oid) => blobs.insert(*oid),
-            BlobSource::File(_) => true,
-        }));
+        out.blobs
+            .extend(e.blobs.into_iter().filter(|t| match &t.source {
+                BlobSource::Object(oid) => blobs.insert(*oid),
+                BlobSource::File(_) => true,
+            }));
         seen.trees.extend(local.trees);
     }
     Ok(out)
@@ -217,7 +232,12 @@ pub fn blobs_of_tree(repo: &Repository, commit: Oid) -> OidSet {
     let mut out = Enumeration::default();
     if let (Ok(odb), Ok(c)) = (repo.odb(), repo.find_commit(commit)) {
         let info = Arc::new(commit_info(&c));
-        let mut walker = TreeWalker { odb: &odb, seen: &mut seen, out: &mut out, commit: &info };
+        let mut walker = TreeWalker {
+            odb: &odb,
+            seen: &mut seen,
+            out: &mut out,
+            commit: &info,
+        };
         walker.walk(c.tree_id(), &mut Vec::new());
     }
     seen.blobs
@@ -239,7 +259,10 @@ impl TreeWalker<'_> {
             Ok(o) => o,
             Err(e) => {
                 let at = String::from_utf8_lossy(path).into_owned();
-                self.out.errors.push(format!("cannot read tree {tree} at {at:?}: {}", e.message()));
+                self.out.errors.push(format!(
+                    "cannot read tree {tree} at {at:?}: {}",
+                    e.message()
+                ));
                 return;
             }
         };
@@ -252,7 +275,9 @@ impl TreeWalker<'_> {
                     self.walk(entry.oid, path);
                 }
                 b"160000" => {
-                    self.out.submodules.insert(String::from_utf8_lossy(path).into_owned());
+                    self.out
+                        .submodules
+                        .insert(String::from_utf8_lossy(path).into_owned());
                 }
                 b"100644" | b"100755" | b"100664" => self.queue(entry.oid, path),
                 _ => {} // symbolic links hold a path, not content

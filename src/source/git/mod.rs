@@ -13,17 +13,17 @@ pub mod range;
 pub mod state;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::Sender;
-use git2::{Odb, ObjectType, Repository};
+use git2::{ObjectType, Odb, Repository};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use self::enumerate::{BlobSource, BlobTarget, Enumeration, OidSet};
-use super::blob::is_binary;
 use super::Event;
+use super::blob::is_binary;
 use crate::rules::RuleSet;
 use crate::scan::{BlobScanner, Finding, SkipReason, Summary};
 
@@ -93,14 +93,21 @@ pub fn scan_repo(
 ) -> Result<RepoOutcome, GitError> {
     configure_libgit2();
     let name = path.display().to_string();
-    let fail = |message: String| GitError { repo: name.clone(), message };
-    let repo = Repository::open(path).map_err(|e| fail(format!("not a git repository: {}", e.message())))?;
+    let fail = |message: String| GitError {
+        repo: name.clone(),
+        message,
+    };
+    let repo = Repository::open(path)
+        .map_err(|e| fail(format!("not a git repository: {}", e.message())))?;
     if repo.is_shallow() {
         let _ = tx.send(Event::Warning(format!(
             "{name}: shallow clone: history before the shallow boundary is not scanned"
         )));
     }
-    let mut outcome = RepoOutcome { repository: name.clone(), ..RepoOutcome::default() };
+    let mut outcome = RepoOutcome {
+        repository: name.clone(),
+        ..RepoOutcome::default()
+    };
     let started = std::time::Instant::now();
     let mut pending_state = None;
     let enumeration = match &opts.mode {
@@ -116,8 +123,12 @@ pub fn scan_repo(
             outcome.has_head = true;
             range::enumerate_range(&repo, base, head).map_err(|e| fail(e.message().to_string()))?
         }
-        GitMode::Staged => range::enumerate_staged(&repo).map_err(|e| fail(e.message().to_string()))?,
-        GitMode::Worktree => range::enumerate_worktree(&repo).map_err(|e| fail(e.message().to_string()))?,
+        GitMode::Staged => {
+            range::enumerate_staged(&repo).map_err(|e| fail(e.message().to_string()))?
+        }
+        GitMode::Worktree => {
+            range::enumerate_worktree(&repo).map_err(|e| fail(e.message().to_string()))?
+        }
     };
     report_enumeration(&name, &enumeration, tx);
     let enumerated = started.elapsed();
@@ -138,7 +149,8 @@ pub fn scan_repo(
         // Saved only after every listed blob was scanned without error, so a killed or failed
         // run is repeated in full next time rather than leaving blobs unscanned.
         if failed == 0 {
-            state::save(&path, &state).map_err(|e| fail(format!("cannot save {}: {e}", path.display())))?;
+            state::save(&path, &state)
+                .map_err(|e| fail(format!("cannot save {}: {e}", path.display())))?;
         }
     }
     Ok(outcome)
@@ -188,20 +200,39 @@ fn history(
     }
     let Some(dir) = &opts.state_dir else {
         let t = std::time::Instant::now();
-        let order = enumerate::commit_order(repo, &tips, &[]).map_err(|e| e.message().to_string())?;
-        tracing::info!(order_s = t.elapsed().as_secs_f64(), commits = order.len(), "commit order");
-        let mut e = enumerate::walk_commits_parallel(repo.path(), &order, opts.threads, &mut Default::default())
-            .map_err(|e| e.message().to_string())?;
+        let order =
+            enumerate::commit_order(repo, &tips, &[]).map_err(|e| e.message().to_string())?;
+        tracing::debug!(
+            order_s = t.elapsed().as_secs_f64(),
+            commits = order.len(),
+            "commit order"
+        );
+        let mut e = enumerate::walk_commits_parallel(
+            repo.path(),
+            &order,
+            opts.threads,
+            &mut Default::default(),
+        )
+        .map_err(|e| e.message().to_string())?;
         e.errors.extend(errors);
         return Ok((e, None));
     };
     let path = state::state_path(dir, repo.commondir());
     let mut previous = state::load(&path).map_err(|e| e.to_string())?;
     if !previous.tips.is_empty() && state::same_tips(&previous.tips, &tips) {
-        let _ = tx.send(Event::Warning(format!("{name}: no new commits since the last scan")));
-        return Ok((Enumeration { errors, ..Enumeration::default() }, None));
+        let _ = tx.send(Event::Warning(format!(
+            "{name}: no new commits since the last scan"
+        )));
+        return Ok((
+            Enumeration {
+                errors,
+                ..Enumeration::default()
+            },
+            None,
+        ));
     }
-    let order = enumerate::commit_order(repo, &tips, &previous.tips).map_err(|e| e.message().to_string())?;
+    let order = enumerate::commit_order(repo, &tips, &previous.tips)
+        .map_err(|e| e.message().to_string())?;
     let mut e = if previous.tips.is_empty() {
         enumerate::walk_commits_parallel(repo.path(), &order, opts.threads, &mut previous.seen)
     } else {
@@ -224,7 +255,11 @@ fn report_enumeration(name: &str, e: &Enumeration, tx: &Sender<Event>) {
     if !e.submodules.is_empty() {
         let list: Vec<&str> = e.submodules.iter().map(String::as_str).take(10).collect();
         let more = e.submodules.len().saturating_sub(list.len());
-        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         let _ = tx.send(Event::Warning(format!(
             "{name}: submodules not followed: {}{tail}",
             list.join(", ")
@@ -258,7 +293,10 @@ fn scan_targets(
     progress: &ProgressBar,
 ) -> u64 {
     let failed = AtomicU64::new(0);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+    {
         Ok(p) => p,
         Err(e) => {
             let _ = tx.send(Event::Error(format!("{name}: cannot start workers: {e}")));
@@ -267,9 +305,16 @@ fn scan_targets(
     };
     let repository: Arc<str> = Arc::from(name);
     pool.install(|| {
-        let chunk = std::env::var("KT_CHUNK").ok().and_then(|v| v.parse().ok()).unwrap_or(CHUNK);
-        targets.par_chunks(chunk).for_each_init(
-            || Worker::new(git_dir, rules, tx.clone(), Arc::clone(&repository), opts.max_file_size),
+        targets.par_chunks(CHUNK).for_each_init(
+            || {
+                Worker::new(
+                    git_dir,
+                    rules,
+                    tx.clone(),
+                    Arc::clone(&repository),
+                    opts.max_file_size,
+                )
+            },
             |worker, chunk| {
                 let errors = worker.scan_chunk(chunk, progress);
                 failed.fetch_add(errors, Ordering::Relaxed);
@@ -291,15 +336,31 @@ struct Worker<'r> {
 }
 
 impl<'r> Worker<'r> {
-    fn new(git_dir: &Path, rules: &'r RuleSet, tx: Sender<Event>, repository: Arc<str>, max: u64) -> Worker<'r> {
+    fn new(
+        git_dir: &Path,
+        rules: &'r RuleSet,
+        tx: Sender<Event>,
+        repository: Arc<str>,
+        max: u64,
+    ) -> Worker<'r> {
         let repo = match Repository::open(git_dir) {
             Ok(r) => Some(r),
             Err(e) => {
-                let _ = tx.send(Event::Error(format!("{repository}: cannot open: {}", e.message())));
+                let _ = tx.send(Event::Error(format!(
+                    "{repository}: cannot open: {}",
+                    e.message()
+                )));
                 None
             }
         };
-        Worker { repo, scanner: BlobScanner::new(rules), tx, repository, max_file_size: max, summary: Summary::default() }
+        Worker {
+            repo,
+            scanner: BlobScanner::new(rules),
+            tx,
+            repository,
+            max_file_size: max,
+            summary: Summary::default(),
+        }
     }
 
     /// Scans a run of blobs and returns how many failed.
@@ -326,13 +387,22 @@ impl<'r> Worker<'r> {
             BlobSource::Object(oid) => match read_blob(odb, *oid, self.max_file_size) {
                 Ok(Ok(object)) => self.scan_bytes(target, object.data(), progress),
                 Ok(Err(reason)) => return self.skip(target, reason),
-                Err(e) => return self.error(format!("{}: blob {oid} ({}): {}", self.repository, target.path, e.message())),
+                Err(e) => {
+                    return self.error(format!(
+                        "{}: blob {oid} ({}): {}",
+                        self.repository,
+                        target.path,
+                        e.message()
+                    ));
+                }
             },
             BlobSource::File(path) => {
                 let mut buf = Vec::new();
                 match super::blob::read_file(path, self.max_file_size, &mut buf) {
                     Ok(super::blob::ReadOutcome::Read) => self.scan_bytes(target, &buf, progress),
-                    Ok(super::blob::ReadOutcome::Skipped(reason)) => return self.skip(target, reason),
+                    Ok(super::blob::ReadOutcome::Skipped(reason)) => {
+                        return self.skip(target, reason);
+                    }
                     Err(e) => return self.error(format!("{}: {e}", path.display())),
                 }
             }
@@ -342,7 +412,12 @@ impl<'r> Worker<'r> {
         }
     }
 
-    fn scan_bytes(&mut self, target: &BlobTarget, data: &[u8], progress: &ProgressBar) -> Vec<Finding> {
+    fn scan_bytes(
+        &mut self,
+        target: &BlobTarget,
+        data: &[u8],
+        progress: &ProgressBar,
+    ) -> Vec<Finding> {
         if is_binary(data) {
             self.skip(target, SkipReason::Binary);
             return Vec::new();
@@ -352,7 +427,9 @@ impl<'r> Worker<'r> {
         progress.inc(data.len() as u64);
         let mut findings = self.scanner.scan(&target.path, data);
         if let Some(lines) = &target.added_lines {
-            findings.retain(|f| (f.span.line..=f.span.end_line).any(|l| lines.binary_search(&l).is_ok()));
+            findings.retain(|f| {
+                (f.span.line..=f.span.end_line).any(|l| lines.binary_search(&l).is_ok())
+            });
         }
         for f in &mut findings {
             f.repository = Some(Arc::clone(&self.repository));
@@ -376,7 +453,11 @@ impl<'r> Worker<'r> {
 }
 
 /// Reads a blob unless it is over the size limit (checked from the object header first).
-fn read_blob<'o>(odb: &'o Odb<'_>, oid: git2::Oid, max: u64) -> Result<Result<git2::OdbObject<'o>, SkipReason>, git2::Error> {
+fn read_blob<'o>(
+    odb: &'o Odb<'_>,
+    oid: git2::Oid,
+    max: u64,
+) -> Result<Result<git2::OdbObject<'o>, SkipReason>, git2::Error> {
     let (size, kind) = odb.read_header(oid)?;
     if kind != ObjectType::Blob {
         return Ok(Err(SkipReason::NotAFile));

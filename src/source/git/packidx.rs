@@ -40,7 +40,11 @@ impl PackIndex {
     /// Offset of `oid` in the pack, if this index holds it.
     fn offset_of(&self, oid: &[u8]) -> Option<u64> {
         let first = usize::from(*oid.first()?);
-        let lo = if first == 0 { 0 } else { be32(&self.data, HEADER + (first - 1) * 4)? as usize };
+        let lo = if first == 0 {
+            0
+        } else {
+            be32(&self.data, HEADER + (first - 1) * 4)? as usize
+        };
         let hi = be32(&self.data, HEADER + first * 4)? as usize;
         let (mut lo, mut hi) = (lo, hi.min(self.count));
         while lo < hi {
@@ -113,7 +117,10 @@ mod tests {
         let mut d = MAGIC.to_vec();
         d.extend_from_slice(&2u32.to_be_bytes());
         for b in 0..256usize {
-            let n = entries.iter().filter(|(o, _)| usize::from(o[0]) <= b).count() as u32;
+            let n = entries
+                .iter()
+                .filter(|(o, _)| usize::from(o[0]) <= b)
+                .count() as u32;
             d.extend_from_slice(&n.to_be_bytes());
         }
         for (o, _) in entries {
@@ -162,7 +169,9 @@ mod tests {
         let blob = repo.blob(b"packed content").unwrap();
         let mut builder = repo.packbuilder().unwrap();
         builder.insert_object(blob, None).unwrap();
-        builder.write(&dir.path().join(".git/objects/pack"), 0o644).unwrap();
+        builder
+            .write(&dir.path().join(".git/objects/pack"), 0o644)
+            .unwrap();
         let order = PackOrder::load(&dir.path().join(".git"));
         assert_ne!(order.key(blob.as_bytes()).0, u32::MAX);
         assert_eq!(order.key(&[0u8; 20]).0, u32::MAX);

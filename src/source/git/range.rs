@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use git2::{Diff, DiffOptions, Oid, Repository, Sort, Tree};
 
-use super::enumerate::{commit_info, BlobSource, BlobTarget, Enumeration};
+use crate::scan::CommitInfo;
+
+use super::enumerate::{BlobSource, BlobTarget, Enumeration, commit_info};
 
 /// Added lines per new file of one diff, keyed by (path, new blob id).
 type Added = BTreeMap<(String, Oid), Vec<u32>>;
@@ -28,7 +30,11 @@ pub fn resolve(repo: &Repository, rev: &str) -> Result<Oid, String> {
 /// The commits reachable from `head` but not from `base`, oldest first, and the lines each adds.
 /// `base == head` gives an empty enumeration. A `base` that is not an ancestor of `head` (a force
 /// push) still works: the range is what `head` has that `base` has not.
-pub fn enumerate_range(repo: &Repository, base: Oid, head: Oid) -> Result<Enumeration, git2::Error> {
+pub fn enumerate_range(
+    repo: &Repository,
+    base: Oid,
+    head: Oid,
+) -> Result<Enumeration, git2::Error> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
@@ -62,9 +68,9 @@ pub fn enumerate_range(repo: &Repository, base: Oid, head: Oid) -> Result<Enumer
 /// What the index adds relative to HEAD (everything, in a repository with no commit yet).
 pub fn enumerate_staged(repo: &Repository) -> Result<Enumeration, git2::Error> {
     let head = head_tree(repo);
-    let mut index = repo.index()?;
+    let index = repo.index()?;
     let mut opts = diff_options();
-    let diff = repo.diff_tree_to_index(head.as_ref(), Some(&mut index), Some(&mut opts))?;
+    let diff = repo.diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))?;
     let mut out = Enumeration::default();
     let mut by_blob = BTreeMap::new();
     for ((path, blob), lines) in added_lines(&with_renames(diff)?)? {
@@ -77,7 +83,9 @@ pub fn enumerate_staged(repo: &Repository) -> Result<Enumeration, git2::Error> {
 pub fn enumerate_worktree(repo: &Repository) -> Result<Enumeration, git2::Error> {
     let head = head_tree(repo);
     let mut opts = diff_options();
-    opts.include_untracked(true).recurse_untracked_dirs(true);
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .show_untracked_content(true);
     let diff = repo.diff_tree_to_workdir_with_index(head.as_ref(), Some(&mut opts))?;
     let workdir = repo.workdir().unwrap_or_else(|| Path::new("."));
     let mut out = Enumeration::default();
@@ -126,15 +134,17 @@ fn push_target(
     });
 }
 
-use crate::scan::CommitInfo;
-
 fn diff_options() -> DiffOptions {
     let mut opts = DiffOptions::new();
     opts.context_lines(0).ignore_submodules(true);
     opts
 }
 
-fn diff_trees<'r>(repo: &'r Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Diff<'r>, git2::Error> {
+fn diff_trees<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+) -> Result<Diff<'r>, git2::Error> {
     let mut opts = diff_options();
     with_renames(repo.diff_tree_to_tree(old, Some(new), Some(&mut opts))?)
 }
@@ -172,7 +182,10 @@ fn intersect(a: Added, b: &Added) -> Added {
     a.into_iter()
         .filter_map(|(key, lines)| {
             let other = b.get(&key)?;
-            let both: Vec<u32> = lines.into_iter().filter(|l| other.binary_search(l).is_ok()).collect();
+            let both: Vec<u32> = lines
+                .into_iter()
+                .filter(|l| other.binary_search(l).is_ok())
+                .collect();
             (!both.is_empty()).then_some((key, both))
         })
         .collect()

@@ -70,7 +70,10 @@ fn read_ids(rest: &mut &[u8]) -> Option<Vec<Oid>> {
     let count = usize::try_from(u64::from_le_bytes(rest.get(..8)?.try_into().ok()?)).ok()?;
     let bytes = rest.get(8..8 + count.checked_mul(20)?)?;
     *rest = &rest[8 + bytes.len()..];
-    bytes.chunks_exact(20).map(|c| Oid::from_bytes(c).ok()).collect()
+    bytes
+        .chunks_exact(20)
+        .map(|c| Oid::from_bytes(c).ok())
+        .collect()
 }
 
 /// Writes the state atomically (temporary file, fsync, rename).
@@ -89,7 +92,10 @@ pub fn save(path: &Path, state: &HistoryState) -> io::Result<()> {
     fs::rename(&tmp, path)
 }
 
-fn write_ids<'a>(out: &mut impl Write, ids: impl ExactSizeIterator<Item = &'a Oid>) -> io::Result<()> {
+fn write_ids<'a>(
+    out: &mut impl Write,
+    ids: impl ExactSizeIterator<Item = &'a Oid>,
+) -> io::Result<()> {
     out.write_all(&(ids.len() as u64).to_le_bytes())?;
     for id in ids {
         out.write_all(id.as_bytes())?;
@@ -125,7 +131,10 @@ mod tests {
         let path = dir.path().join("sub/x.state");
         let state = HistoryState {
             tips: vec![oid(1)],
-            seen: Seen { trees: oid_set([oid(2), oid(3)]), blobs: oid_set([oid(4)]) },
+            seen: Seen {
+                trees: oid_set([oid(2), oid(3)]),
+                blobs: oid_set([oid(4)]),
+            },
         };
         save(&path, &state).unwrap();
         let back = load(&path).unwrap();
