@@ -144,7 +144,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
     let started = Instant::now();
     let rules = load_ruleset(!args.no_builtin_rules, &args.rules)?;
     let progress = progress_bar(global.quiet);
-    let mut collected = scan_paths(&args, &rules, &progress)?;
+    let mut collected = scan_paths(&args, &rules, &progress, global.quiet)?;
     progress.finish_and_clear();
     collected.summary.elapsed = started.elapsed();
     filter_and_sort(&mut collected, args.min_confidence);
@@ -221,10 +221,15 @@ impl ScanArgs {
 }
 
 /// Scans the paths (directories or repositories) while this thread collects their events.
-fn scan_paths(args: &ScanArgs, rules: &RuleSet, progress: &ProgressBar) -> Result<Collected> {
+fn scan_paths(
+    args: &ScanArgs,
+    rules: &RuleSet,
+    progress: &ProgressBar,
+    quiet: bool,
+) -> Result<Collected> {
     match args.git_mode()? {
-        Some(mode) => scan_repos(args, mode, rules, progress),
-        None => scan_dirs(args, rules, progress),
+        Some(mode) => scan_repos(args, mode, rules, progress, quiet),
+        None => scan_dirs(args, rules, progress, quiet),
     }
 }
 
@@ -233,6 +238,7 @@ fn scan_repos(
     mode: GitMode,
     rules: &RuleSet,
     progress: &ProgressBar,
+    quiet: bool,
 ) -> Result<Collected> {
     let state_dir = match (args.incremental, &args.state_dir) {
         (false, _) => None,
@@ -253,7 +259,7 @@ fn scan_repos(
     };
     let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
     let (mut collected, outcomes) = thread::scope(|s| {
-        let collector = s.spawn(move || collect(rx, progress));
+        let collector = s.spawn(move || collect(rx, progress, quiet));
         let mut outcomes = Vec::new();
         for path in &args.paths {
             match scan_repo(path, &opts, rules, &tx, progress) {
@@ -280,7 +286,12 @@ fn scan_repos(
 }
 
 /// Walks directories on worker threads while this thread collects their events.
-fn scan_dirs(args: &ScanArgs, rules: &RuleSet, progress: &ProgressBar) -> Result<Collected> {
+fn scan_dirs(
+    args: &ScanArgs,
+    rules: &RuleSet,
+    progress: &ProgressBar,
+    quiet: bool,
+) -> Result<Collected> {
     let opts = WalkOptions {
         paths: args.paths.clone(),
         threads: args.threads(),
@@ -291,7 +302,7 @@ fn scan_dirs(args: &ScanArgs, rules: &RuleSet, progress: &ProgressBar) -> Result
     };
     let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
     thread::scope(|s| {
-        let collector = s.spawn(move || collect(rx, progress));
+        let collector = s.spawn(move || collect(rx, progress, quiet));
         let walked = walk(&opts, rules, &tx, progress);
         drop(tx);
         let collected = collector
@@ -307,7 +318,11 @@ fn default_threads() -> usize {
 }
 
 /// Gathers events until every worker hangs up. Problems are told to the user as they come.
-fn collect(rx: crossbeam_channel::Receiver<Event>, progress: &ProgressBar) -> Collected {
+fn collect(
+    rx: crossbeam_channel::Receiver<Event>,
+    progress: &ProgressBar,
+    quiet: bool,
+) -> Collected {
     let mut c = Collected::default();
     for event in rx {
         match event {
@@ -322,6 +337,10 @@ fn collect(rx: crossbeam_channel::Receiver<Event>, progress: &ProgressBar) -> Co
             Event::Warning(msg) => {
                 progress.suspend(|| eprintln!("keytrail: warning: {}", sanitize(&msg)));
             }
+            Event::Note(msg) if !quiet => {
+                progress.suspend(|| eprintln!("keytrail: {}", sanitize(&msg)));
+            }
+            Event::Note(_) => {}
             Event::Done(s) => c.summary.merge(&s),
         }
     }

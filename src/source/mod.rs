@@ -21,6 +21,8 @@ pub enum Event {
     Error(String),
     /// Something worth saying that is not an error (a symlink loop).
     Warning(String),
+    /// Information for the user (nothing new to scan); silenced by `--quiet`.
+    Note(String),
     /// A worker finished; its counts.
     Done(Summary),
 }
