@@ -75,17 +75,23 @@ fn list(extra: &[PathBuf], as_json: bool) -> Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
-/// Checks every file on its own so that one broken file does not hide problems in the others.
+/// Checks every rule of every file and reports every problem, not just the first.
 fn check(paths: &[PathBuf]) -> u8 {
     let mut failed = false;
     for path in paths {
-        let mut builder = RuleSetBuilder::new();
-        match builder.add_path(path) {
-            Ok(()) => println!("ok: {}", path.display()),
-            Err(e) => {
-                failed = true;
-                eprintln!("keytrail: error: {e}");
-            }
+        let (checked, problems) = RuleSetBuilder::check_path_all(path);
+        for e in &problems {
+            eprintln!("keytrail: error: {e}");
+        }
+        if problems.is_empty() {
+            println!("ok: {} ({checked} rules)", path.display());
+        } else {
+            failed = true;
+            eprintln!(
+                "{}: {} problem(s) in {checked} rules",
+                path.display(),
+                problems.len()
+            );
         }
     }
     if failed { EXIT_ERROR } else { EXIT_CLEAN }

@@ -239,6 +239,52 @@ impl RuleSetBuilder {
         Ok(())
     }
 
+    /// Checks every rule of a file or directory and returns every problem found, rather than
+    /// stopping at the first (for `keytrail rules check`). Returns the number of rules checked.
+    pub fn check_path_all(path: &Path) -> (usize, Vec<RuleError>) {
+        let files = match rule_files(path) {
+            Ok(f) => f,
+            Err(e) => return (0, vec![e]),
+        };
+        let (mut checked, mut problems) = (0, Vec::new());
+        let mut ids: HashMap<String, String> = HashMap::new();
+        for file in files {
+            let origin = file.display().to_string();
+            let parsed = std::fs::read_to_string(&file)
+                .map_err(|e| RuleError::Io {
+                    file: origin.clone(),
+                    message: e.to_string(),
+                })
+                .and_then(|text| {
+                    toml::from_str::<RuleFile>(&text).map_err(|e| RuleError::Syntax {
+                        file: origin.clone(),
+                        message: e.to_string(),
+                    })
+                });
+            let syntax = match parsed {
+                Ok(f) => f,
+                Err(e) => {
+                    problems.push(e);
+                    continue;
+                }
+            };
+            for s in syntax.rules {
+                checked += 1;
+                if let Some(first) = ids.insert(s.id.clone(), origin.clone()) {
+                    problems.push(RuleError::Invalid {
+                        file: origin.clone(),
+                        rule: s.id.clone(),
+                        problem: format!("duplicate rule id (first defined in {first})"),
+                    });
+                }
+                if let Err(e) = validate(&origin, s).and_then(|r| check_rule(&r)) {
+                    problems.push(e);
+                }
+            }
+        }
+        (checked, problems)
+    }
+
     fn push(&mut self, rule: Rule) -> Result<(), RuleError> {
         if let Some(prev) = self.rules.iter().find(|r| r.id == rule.id) {
             return Err(RuleError::Invalid {

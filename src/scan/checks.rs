@@ -9,16 +9,24 @@ pub enum Check {
     /// GitHub-style: `prefix_` + 30 base62 characters + 6 base62 characters that encode the
     /// CRC32 of those 30 characters. Used by GitHub (`ghp_`, `gho_`, ...) and npm (`npm_`).
     Crc32Base62,
+    /// Grafana service-account tokens: `glsa_<32>_<8 hex>`, the hex being the little-endian
+    /// CRC32 of everything before the last `_`.
+    Crc32HexLe,
+    /// BIP-173 bech32 checksum (age secret keys `AGE-SECRET-KEY-1...`).
+    Bech32,
 }
 
 impl Check {
     /// The names rule files may use.
-    pub const NAMES: &'static [&'static str] = &["github-crc32", "npm-crc32"];
+    pub const NAMES: &'static [&'static str] =
+        &["github-crc32", "npm-crc32", "grafana-crc32", "bech32"];
 
     /// Parses a check name from a rule file.
     pub fn parse(name: &str) -> Option<Check> {
         match name {
             "github-crc32" | "npm-crc32" => Some(Check::Crc32Base62),
+            "grafana-crc32" => Some(Check::Crc32HexLe),
+            "bech32" => Some(Check::Bech32),
             _ => None,
         }
     }
@@ -27,6 +35,8 @@ impl Check {
     pub fn is_valid(self, secret: &[u8]) -> bool {
         match self {
             Check::Crc32Base62 => is_valid_crc32_base62(secret),
+            Check::Crc32HexLe => is_valid_crc32_hex_le(secret),
+            Check::Bech32 => is_valid_bech32(secret),
         }
     }
 }
@@ -47,6 +57,72 @@ fn is_valid_crc32_base62(secret: &[u8]) -> bool {
         return false;
     };
     u64::from(crc32fast::hash(random)) == expected
+}
+
+/// Checks `<body>_<8 hex>` where the hex is the little-endian CRC32 of `<body>`.
+fn is_valid_crc32_hex_le(secret: &[u8]) -> bool {
+    let Some(us) = memchr::memrchr(b'_', secret) else {
+        return false;
+    };
+    let (body, hex) = (&secret[..us], &secret[us + 1..]);
+    let expected: String = crc32fast::hash(body)
+        .to_le_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    hex.eq_ignore_ascii_case(expected.as_bytes())
+}
+
+const BECH32_ALPHABET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/// Checks a bech32 string (BIP-173): `hrp 1 data checksum`, case-insensitive.
+fn is_valid_bech32(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let Some(sep) = memchr::memrchr(b'1', &lower) else {
+        return false;
+    };
+    let (hrp, data) = (&lower[..sep], &lower[sep + 1..]);
+    if hrp.is_empty() || data.len() < 6 {
+        return false;
+    }
+    let Some(values) = data
+        .iter()
+        .map(|c| {
+            BECH32_ALPHABET
+                .iter()
+                .position(|a| a == c)
+                .map(|v| v as u32)
+        })
+        .collect::<Option<Vec<u32>>>()
+    else {
+        return false;
+    };
+    let expanded = hrp
+        .iter()
+        .map(|&c| u32::from(c) >> 5)
+        .chain(std::iter::once(0))
+        .chain(hrp.iter().map(|&c| u32::from(c) & 31));
+    bech32_polymod(expanded.chain(values)) == 1
+}
+
+fn bech32_polymod(values: impl Iterator<Item = u32>) -> u32 {
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    values.fold(1u32, |chk, v| {
+        let top = chk >> 25;
+        let mut chk = ((chk & 0x1ff_ffff) << 5) ^ v;
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+        chk
+    })
 }
 
 fn decode_base62(text: &[u8]) -> Option<u64> {
@@ -178,10 +254,11 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     is_low_variety(secret)
 }
 
-/// A value with at most two distinct bytes after its prefix (`aaaaaaa`, `0000-0000`).
+/// A value with at most two distinct bytes after a short type prefix (`aaaaaaa`, `0000-0000`,
+/// `ghp_000000...`).
 fn is_low_variety(secret: &[u8]) -> bool {
-    let tail = match memchr::memrchr(b'_', secret) {
-        Some(i) if i + 1 < secret.len() => &secret[i + 1..],
+    let tail = match secret.iter().position(|b| b"_-.".contains(b)) {
+        Some(i) if i <= 12 && i + 1 < secret.len() => &secret[i + 1..],
         _ => secret,
     };
     let mut seen = [false; 256];
@@ -233,6 +310,29 @@ mod tests {
         let token = format!("npm_{random}{sum}");
         assert_eq!(Check::parse("npm-crc32"), Some(Check::Crc32Base62));
         assert!(Check::Crc32Base62.is_valid(token.as_bytes()));
+    }
+
+    #[test]
+    fn grafana_checksum_matches_published_generator() {
+        let body = "glsa_KeyTrailFakeGrafanaSecret0123456";
+        let good = format!("{body}_a2121803");
+        assert!(Check::Crc32HexLe.is_valid(good.as_bytes()));
+        assert!(!Check::Crc32HexLe.is_valid(format!("{body}_031812a2").as_bytes()));
+    }
+
+    #[test]
+    fn bech32_accepts_a_valid_age_key_and_rejects_a_changed_one() {
+        let key = "AGE-SECRET-KEY-1QQQSYQCYQ5RQWZQFPG9SCRGWPUGPZYSNZS23V9CCRYDPK8QARC0SWRYDWG";
+        assert!(Check::Bech32.is_valid(key.as_bytes()));
+        assert!(!Check::Bech32.is_valid(key.replace("DWG", "DWQ").as_bytes()));
+        assert!(!Check::Bech32.is_valid(b"AGE-SECRET-KEY-1"));
+    }
+
+    #[test]
+    fn low_variety_ignores_only_a_short_type_prefix() {
+        assert!(is_placeholder(b"ghp_000000000000000000000000000000000000"));
+        assert!(!is_placeholder(b"sk-ant-api03-72J1TAjcbxBD75h_bAA"));
+        assert!(!is_placeholder(b"9BzPCGEqt9MUylKPTiglaQ_e"));
     }
 
     #[test]
