@@ -14,7 +14,7 @@ use aho_corasick::AhoCorasick;
 use regex_automata::Input;
 use regex_automata::util::captures::Captures;
 
-use crate::rules::{CompiledPattern, Rule, RuleSet};
+use crate::rules::{CompiledPattern, Confidence, Rule, RuleSet};
 use crate::scan::checks::{is_placeholder, shannon_entropy};
 
 /// One accepted regex match: the rule and the byte span of the secret (and of the whole match).
@@ -41,6 +41,8 @@ pub struct Matcher<'r> {
     touched: Vec<usize>,
     /// Per rule: reusable capture slots, created on first use.
     captures: Vec<Option<Captures>>,
+    /// Scratch space for overlap resolution.
+    cluster: Vec<RawMatch>,
 }
 
 impl<'r> Matcher<'r> {
@@ -52,6 +54,7 @@ impl<'r> Matcher<'r> {
             windows: vec![Vec::new(); n],
             touched: Vec::new(),
             captures: (0..n).map(|_| None).collect(),
+            cluster: Vec::new(),
         }
     }
 
@@ -75,6 +78,7 @@ impl<'r> Matcher<'r> {
         let found = &mut out[first..];
         found.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
         dedup_tail(out, first);
+        resolve_overlaps(self.rules, out, first, &mut self.cluster);
     }
 
     fn collect_windows(&mut self, hay: &[u8]) {
@@ -92,6 +96,63 @@ impl<'r> Matcher<'r> {
             }
         }
     }
+}
+
+/// How much a rule's match is preferred when two rules claim overlapping bytes: a provider rule
+/// over a generic one, then higher confidence, then a rule with a structural check, then the
+/// longer secret.
+fn rank(rules: &RuleSet, m: &RawMatch) -> (bool, Confidence, bool, usize) {
+    let rule = &rules.rules()[m.rule];
+    (
+        rule.provider != "generic",
+        rule.confidence,
+        rule.check.is_some(),
+        m.end - m.start,
+    )
+}
+
+/// Where several rules match overlapping secrets (a generic `secret = ...` rule and the Stripe
+/// rule on the same key; a URI rule and the GitHub rule on a token inside a URL), keeps the
+/// best-ranked match of each run of overlapping matches, plus any match of the run that overlaps
+/// no match already kept. `out[first..]` must be sorted by start.
+fn resolve_overlaps(
+    rules: &RuleSet,
+    out: &mut Vec<RawMatch>,
+    first: usize,
+    cluster: &mut Vec<RawMatch>,
+) {
+    let mut write = first;
+    let mut read = first;
+    while read < out.len() {
+        cluster.clear();
+        let mut end = out[read].end;
+        while read < out.len() && (cluster.is_empty() || out[read].start < end) {
+            end = end.max(out[read].end);
+            cluster.push(out[read]);
+            read += 1;
+        }
+        if cluster.len() > 1 {
+            cluster.sort_by(|a, b| rank(rules, b).cmp(&rank(rules, a)));
+            let mut kept = 0;
+            for i in 0..cluster.len() {
+                let m = cluster[i];
+                if cluster[..kept]
+                    .iter()
+                    .all(|k| m.end <= k.start || m.start >= k.end)
+                {
+                    cluster[kept] = m;
+                    kept += 1;
+                }
+            }
+            cluster.truncate(kept);
+            cluster.sort_unstable_by_key(|m| (m.start, m.end, m.rule));
+        }
+        for &m in cluster.iter() {
+            out[write] = m;
+            write += 1;
+        }
+    }
+    out.truncate(write);
 }
 
 /// Adds a window, merging it into the previous one when they overlap or touch.
@@ -311,6 +372,25 @@ negative_examples = ['password = "aaaaaaaaaa"']
         let mut out = Vec::new();
         m.find(&hay, &mut out);
         assert_eq!(out.len(), 500);
+    }
+
+    #[test]
+    fn overlapping_matches_keep_the_provider_rule() {
+        let generic = r#"
+[[rule]]
+id = "generic.any"
+name = "G"
+provider = "generic"
+keywords = ["tok_"]
+pattern = '''(?P<secret>tok_\w+)'''
+confidence = "high"
+"#;
+        let rules = set(&format!("{RULES}{generic}"));
+        let mut m = Matcher::new(&rules);
+        let mut out = Vec::new();
+        m.find(b"a tok_Ab3dEf6hIj9k b", &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(rules.rules()[out[0].rule].id.as_str(), "t.token");
     }
 
     #[test]

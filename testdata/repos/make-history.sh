@@ -40,7 +40,7 @@ git checkout -q -b feature
 mkdir -p feature; printf 'const hook = "https://hooks.slack.com/services/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";\n' > feature/slack.js
 git add -A; commit dave "slack notifications" c5
 git checkout -q -b experiment c4
-mkdir -p exp; printf 'STRIPE_SECRET_KEY=sk_live_51B6HYmrWNnAUZyRR1XJcM8Md35we13RKPMHQqsAm7AdIq7MdN601WJs3vrzro\n' > exp/stripe.env
+mkdir -p exp; printf 'STRIPE_SECRET_KEY=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\n' > exp/stripe.env
 git add -A; commit eve "try stripe" c6
 git checkout -q main
 n=$((n + 1)); d="2024-01-$(printf %02d "$n")T10:00:00Z"

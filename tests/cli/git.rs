@@ -132,7 +132,13 @@ fn full_history_attributes_each_secret_to_its_introducing_commit() {
             Some(true),
             c("c11"),
         ), // one blob, two paths
-        ("private-key", "tmp/key.pem", "frank", Some(false), c("c9")), // added then deleted
+        (
+            "pem.ec-private-key",
+            "tmp/key.pem",
+            "frank",
+            Some(false),
+            c("c9"),
+        ), // added then deleted
         (
             "slack.webhook",
             "feature/slack.js",

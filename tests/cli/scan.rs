@@ -21,10 +21,10 @@ fn demo_scan_finds_the_planted_credentials_and_exits_1() {
             "aws.access-key-id",
             "aws.secret-access-key",
             "github.pat.classic",
-            "private-key",
+            "pem.rsa-private-key",
             "slack.webhook",
             "stripe.secret-key.live",
-            "uri.credentials",
+            "uri.postgres",
         ]
     );
     let summary = &report["summary"];
