@@ -132,7 +132,7 @@ fn resolve_overlaps(
             read += 1;
         }
         if cluster.len() > 1 {
-            cluster.sort_by(|a, b| rank(rules, b).cmp(&rank(rules, a)));
+            cluster.sort_by_key(|m| std::cmp::Reverse(rank(rules, m)));
             let mut kept = 0;
             for i in 0..cluster.len() {
                 let m = cluster[i];
