@@ -143,6 +143,9 @@ struct Collected {
 pub fn run(args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
     let started = Instant::now();
     let rules = load_ruleset(!args.no_builtin_rules, &args.rules)?;
+    for w in rules.warnings() {
+        eprintln!("keytrail: warning: {}", sanitize(w));
+    }
     let progress = progress_bar(global.quiet);
     let mut collected = scan_paths(&args, &rules, &progress, global.quiet)?;
     progress.finish_and_clear();

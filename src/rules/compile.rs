@@ -17,7 +17,7 @@ use regex_automata::meta::Regex;
 use serde::Serialize;
 
 use super::RuleError;
-use super::syntax::{RuleFile, RuleSyntax};
+use super::syntax::{RuleFile, RuleSyntax, SecretGroup};
 use crate::scan::checks::Check;
 
 /// Default number of bytes before a keyword hit where a match may start.
@@ -108,6 +108,10 @@ pub struct Rule {
     pub stopwords: Vec<String>,
     /// Regexes that disqualify a whole match.
     pub allow_matches: Vec<String>,
+    /// Regexes that disqualify a secret.
+    pub allow_secrets: Vec<String>,
+    /// Which capture group holds the secret.
+    pub secret_group: SecretGroup,
     /// Texts the rule must match.
     pub examples: Vec<String>,
     /// Texts the rule must not match.
@@ -126,6 +130,8 @@ pub struct CompiledPattern {
     pub secret_group: usize,
     /// Matches that any of these find are dropped.
     pub allow: Vec<Regex>,
+    /// Secrets that any of these find are dropped.
+    pub allow_secret: Vec<Regex>,
 }
 
 impl Rule {
@@ -133,9 +139,33 @@ impl Rule {
     /// load-time validation rules out for every rule that reaches a scan.
     pub fn compiled(&self) -> Option<&CompiledPattern> {
         self.compiled
-            .get_or_init(|| compile_pattern(&self.pattern, &self.allow_matches).ok())
+            .get_or_init(|| compile_rule_pattern(self).ok())
             .as_ref()
     }
+}
+
+/// Compiles a rule's pattern with its allow lists and secret group.
+pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
+    let mut compiled = compile_pattern(&rule.pattern, &rule.allow_matches)?;
+    compiled.allow_secret = compile_all(&rule.allow_secrets, "allow_secrets")?;
+    let groups = compiled
+        .regex
+        .group_info()
+        .group_len(regex_automata::PatternID::ZERO);
+    compiled.secret_group = match rule.secret_group {
+        SecretGroup::Named => compiled.secret_group,
+        SecretGroup::Index(i) if i < groups => i,
+        SecretGroup::Index(i) => return Err(format!("secret group {i} does not exist")),
+        SecretGroup::FirstOrWhole => usize::from(groups > 1),
+    };
+    Ok(compiled)
+}
+
+fn compile_all(patterns: &[String], what: &str) -> Result<Vec<Regex>, String> {
+    patterns
+        .iter()
+        .map(|a| byte_regex(a).map_err(|e| format!("bad {what} pattern {a:?}: {e}")))
+        .collect()
 }
 
 /// Compiles a rule pattern in byte mode with ASCII classes: secrets are ASCII, and byte mode
@@ -145,15 +175,13 @@ pub fn compile_pattern(pattern: &str, allow: &[String]) -> Result<CompiledPatter
     let secret_group = regex
         .group_info()
         .to_index(regex_automata::PatternID::ZERO, "secret")
-        .ok_or_else(|| "pattern has no named group `secret`".to_string())?;
-    let allow = allow
-        .iter()
-        .map(|a| byte_regex(a).map_err(|e| format!("bad allow_matches pattern {a:?}: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
+        .unwrap_or(usize::MAX);
+    let allow = compile_all(allow, "allow_matches")?;
     Ok(CompiledPattern {
         regex,
         secret_group,
         allow,
+        allow_secret: Vec::new(),
     })
 }
 
@@ -174,6 +202,10 @@ pub struct RuleSet {
     keywords: AhoCorasick,
     /// For each automaton pattern, the indexes of the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
+    /// Rules with no keywords (imported gitleaks rules): tried on every blob.
+    always: Vec<usize>,
+    /// What loading the rules could not carry over (unsupported gitleaks fields).
+    warnings: Vec<String>,
 }
 
 impl RuleSet {
@@ -192,6 +224,16 @@ impl RuleSet {
         &self.keyword_rules[pattern]
     }
 
+    /// Warnings from loading (fields of imported configurations that were not carried over).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Rules with no keywords, tried on every blob.
+    pub fn always(&self) -> &[usize] {
+        &self.always
+    }
+
     /// Looks a rule up by id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id.as_str() == id)
@@ -202,6 +244,7 @@ impl RuleSet {
 #[derive(Debug, Default)]
 pub struct RuleSetBuilder {
     rules: Vec<Rule>,
+    warnings: Vec<String>,
 }
 
 impl RuleSetBuilder {
@@ -212,12 +255,12 @@ impl RuleSetBuilder {
 
     /// Adds the rules of one file's text. `origin` names the file in errors. When `eager` is
     /// set, patterns are compiled now and examples asserted, so errors surface at load time.
+    /// A gitleaks v8 configuration (`[[rules]]`) is imported; what it cannot carry over becomes a
+    /// warning on the built set.
     pub fn add_text(&mut self, origin: &str, text: &str, eager: bool) -> Result<(), RuleError> {
-        let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
-            file: origin.to_string(),
-            message: e.to_string(),
-        })?;
-        for syntax in file.rules {
+        let (rules, warnings) = parse_rules(origin, text)?;
+        self.warnings.extend(warnings);
+        for syntax in rules {
             let rule = validate(origin, syntax)?;
             if eager {
                 check_rule(&rule)?;
@@ -255,20 +298,15 @@ impl RuleSetBuilder {
                     file: origin.clone(),
                     message: e.to_string(),
                 })
-                .and_then(|text| {
-                    toml::from_str::<RuleFile>(&text).map_err(|e| RuleError::Syntax {
-                        file: origin.clone(),
-                        message: e.to_string(),
-                    })
-                });
-            let syntax = match parsed {
-                Ok(f) => f,
+                .and_then(|text| parse_rules(&origin, &text));
+            let rules = match parsed {
+                Ok((rules, _)) => rules,
                 Err(e) => {
                     problems.push(e);
                     continue;
                 }
             };
-            for s in syntax.rules {
+            for s in rules {
                 checked += 1;
                 if let Some(first) = ids.insert(s.id.clone(), origin.clone()) {
                     problems.push(RuleError::Invalid {
@@ -321,12 +359,32 @@ impl RuleSetBuilder {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| RuleError::Prefilter(e.to_string()))?;
+        let always = (0..self.rules.len())
+            .filter(|&i| self.rules[i].keywords.is_empty())
+            .collect();
         Ok(RuleSet {
             rules: self.rules,
             keywords,
             keyword_rules,
+            always,
+            warnings: self.warnings,
         })
     }
+}
+
+/// Parses one rule file: keytrail's `[[rule]]` syntax, or a gitleaks configuration (`[[rules]]`)
+/// imported with warnings for what it cannot carry over.
+fn parse_rules(origin: &str, text: &str) -> Result<(Vec<RuleSyntax>, Vec<String>), RuleError> {
+    let syntax_err = |e: toml::de::Error| RuleError::Syntax {
+        file: origin.to_string(),
+        message: e.to_string(),
+    };
+    let doc: toml::Table = toml::from_str(text).map_err(syntax_err)?;
+    if super::gitleaks::is_gitleaks(&doc) {
+        return super::gitleaks::import(origin, &doc);
+    }
+    let file: RuleFile = toml::from_str(text).map_err(syntax_err)?;
+    Ok((file.rules, Vec::new()))
 }
 
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
@@ -360,7 +418,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             "id must be non-empty lowercase letters, digits, '.', '-' or '_'".into(),
         ));
     }
-    if s.keywords.is_empty() {
+    if s.keywords.is_empty() && s.secret_group == SecretGroup::Named {
         return Err(invalid("no keywords: every rule needs at least one".into()));
     }
     if let Some(kw) = s.keywords.iter().find(|k| k.len() < 2 || !k.is_ascii()) {
@@ -403,6 +461,8 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
         window_after: s.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
         stopwords: s.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
         allow_matches: s.allow_matches,
+        allow_secrets: s.allow_secrets,
+        secret_group: s.secret_group,
         examples: s.examples,
         negative_examples: s.negative_examples,
         origin: origin.to_string(),
@@ -429,8 +489,10 @@ pub fn check_rule(rule: &Rule) -> Result<(), RuleError> {
         rule: rule.id.to_string(),
         problem,
     };
-    compile_pattern(&rule.pattern, &rule.allow_matches)
-        .map_err(|e| invalid(format!("bad pattern: {e}")))?;
+    let compiled = compile_rule_pattern(rule).map_err(|e| invalid(format!("bad pattern: {e}")))?;
+    if compiled.secret_group == usize::MAX {
+        return Err(invalid("pattern has no named group `secret`".into()));
+    }
     for (i, ex) in rule.examples.iter().enumerate() {
         if crate::scan::matcher::match_rule_in(rule, ex.as_bytes()).is_empty() {
             return Err(invalid(format!("example {} does not match: {ex:?}", i + 1)));

@@ -5,6 +5,7 @@
 
 mod builtin;
 mod compile;
+mod gitleaks;
 mod syntax;
 
 pub use builtin::{builtin_files, load_ruleset};
@@ -12,7 +13,7 @@ pub use compile::{
     CompiledPattern, Confidence, DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE, Rule, RuleId,
     RuleSet, RuleSetBuilder, check_rule, compile_pattern,
 };
-pub use syntax::{RuleFile, RuleSyntax};
+pub use syntax::{RuleFile, RuleSyntax, SecretGroup};
 
 /// A problem with a rule file. Every variant names the file; rule-level problems name the rule.
 #[derive(Debug, thiserror::Error)]

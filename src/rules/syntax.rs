@@ -15,6 +15,18 @@ pub struct RuleFile {
     pub rules: Vec<RuleSyntax>,
 }
 
+/// Which capture group of a pattern holds the secret.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SecretGroup {
+    /// The group named `secret` (keytrail rule files).
+    #[default]
+    Named,
+    /// A numbered group (gitleaks `secretGroup`); 0 is the whole match.
+    Index(usize),
+    /// Group 1 if the pattern has groups, else the whole match (gitleaks' default).
+    FirstOrWhole,
+}
+
 /// One `[[rule]]` table as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +62,13 @@ pub struct RuleSyntax {
     /// Regexes tried on the whole match; a match that any of them finds is dropped.
     #[serde(default)]
     pub allow_matches: Vec<String>,
+    /// Regexes tried on the secret; a secret that any of them finds is dropped.
+    #[serde(default)]
+    pub allow_secrets: Vec<String>,
+    /// Which capture group is the secret. Rule files always use the named group `secret`;
+    /// imported gitleaks rules name a group by number.
+    #[serde(skip)]
+    pub secret_group: SecretGroup,
     /// Texts the rule must match.
     #[serde(default)]
     pub examples: Vec<String>,

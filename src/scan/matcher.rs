@@ -83,6 +83,12 @@ impl<'r> Matcher<'r> {
 
     fn collect_windows(&mut self, hay: &[u8]) {
         let rules = self.rules;
+        if !hay.is_empty() {
+            for &r in rules.always() {
+                self.windows[r].push((0, hay.len()));
+                self.touched.push(r);
+            }
+        }
         for hit in rules.keywords().find_overlapping_iter(hay) {
             for &r in rules.rules_for_keyword(hit.pattern().as_usize()) {
                 let rule = &rules.rules()[r];
@@ -199,7 +205,7 @@ fn search_window(
         };
         if let Some(secret) = caps.get_group(compiled.secret_group)
             && is_accepted(rule, &hay[secret.range()])
-            && !is_allowed(compiled, &hay[whole.range()])
+            && !is_allowed(compiled, &hay[whole.range()], &hay[secret.range()])
         {
             out.push(RawMatch {
                 rule: index,
@@ -221,9 +227,11 @@ fn search_window(
     }
 }
 
-/// Whether one of the rule's `allow_matches` regexes finds something in the whole match.
-fn is_allowed(compiled: &CompiledPattern, whole: &[u8]) -> bool {
+/// Whether one of the rule's `allow_matches` regexes finds something in the whole match, or one
+/// of its `allow_secrets` regexes in the secret.
+fn is_allowed(compiled: &CompiledPattern, whole: &[u8], secret: &[u8]) -> bool {
     compiled.allow.iter().any(|re| re.is_match(whole))
+        || compiled.allow_secret.iter().any(|re| re.is_match(secret))
 }
 
 /// Whether a candidate secret passes the rule's filters: non-empty, structural check, entropy
@@ -268,6 +276,9 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
         return Vec::new();
     };
     let mut windows = Vec::new();
+    if rule.keywords.is_empty() {
+        windows.push((0, text.len()));
+    }
     for hit in keywords.find_overlapping_iter(text) {
         let start = hit.start().saturating_sub(rule.window_before);
         let end = text.len().min(hit.end().saturating_add(rule.window_after));

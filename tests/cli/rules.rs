@@ -98,3 +98,59 @@ fn user_rules_are_used_by_scan() {
         vec!["acme.internal-token"]
     );
 }
+
+const GITLEAKS: &str = r#"
+[extend]
+useDefault = true
+
+[[rules]]
+id = "acme-api-key"
+description = "ACME API key"
+regex = '''acme_key\s*=\s*"([a-z0-9]{20})"'''
+keywords = ["acme_key"]
+[rules.allowlist]
+regexes = ['''^0000''']
+paths = ['''fixtures/''']
+
+[[rules]]
+id = "internal-token"
+regex = '''itk-[0-9a-f]{12}'''
+"#;
+
+#[test]
+fn gitleaks_custom_rules_are_imported_with_warnings() {
+    let dir = tree(&[
+        (".gitleaks.toml", GITLEAKS.as_bytes()),
+        ("src/app.py", b"acme_key = \"k3y9x8w7v6u5t4s3r2q1\"\nallowed = 'acme_key = \"0000x8w7v6u5t4s3r2q1\"'\ntoken = itk-0123456789ab\n"),
+    ]);
+    let out = keytrail()
+        .args(["scan", "--format", "json", "--rules"])
+        .arg(dir.path().join(".gitleaks.toml"))
+        .arg(dir.path().join("src"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`extend` is not supported"), "{stderr}");
+    assert!(stderr.contains("`paths` is not supported"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("gitleaks.acme-api-key".to_string(), 1),
+            ("gitleaks.internal-token".to_string(), 3)
+        ]
+    );
+}
