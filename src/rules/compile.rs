@@ -112,6 +112,8 @@ pub struct Rule {
     pub allow_secrets: Vec<String>,
     /// Which capture group holds the secret.
     pub secret_group: SecretGroup,
+    /// The secret is base64 and is decoded and scanned again.
+    pub decode_base64: bool,
     /// Texts the rule must match.
     pub examples: Vec<String>,
     /// Texts the rule must not match.
@@ -441,6 +443,11 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             ))
         })?),
     };
+    let decode_base64 = match s.decode.as_deref() {
+        None => false,
+        Some("base64") => true,
+        Some(other) => return Err(invalid(format!("unknown decode {other:?} (known: base64)"))),
+    };
     if let Some(e) = s.entropy
         && !(0.0..=8.0).contains(&e)
     {
@@ -463,6 +470,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
         allow_matches: s.allow_matches,
         allow_secrets: s.allow_secrets,
         secret_group: s.secret_group,
+        decode_base64,
         examples: s.examples,
         negative_examples: s.negative_examples,
         origin: origin.to_string(),

@@ -141,6 +141,7 @@ fn import_rule(
         stopwords: allow.stopwords,
         allow_matches: allow.matches,
         allow_secrets: allow.secrets,
+        decode: None,
         secret_group,
         examples: Vec::new(),
         negative_examples: Vec::new(),

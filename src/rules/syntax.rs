@@ -62,6 +62,10 @@ pub struct RuleSyntax {
     /// Regexes tried on the whole match; a match that any of them finds is dropped.
     #[serde(default)]
     pub allow_matches: Vec<String>,
+    /// `base64`: the secret is an encoded value; it is decoded and scanned again, and a secret
+    /// found inside is reported (at the encoded location) in place of the encoded value.
+    #[serde(default)]
+    pub decode: Option<String>,
     /// Regexes tried on the secret; a secret that any of them finds is dropped.
     #[serde(default)]
     pub allow_secrets: Vec<String>,

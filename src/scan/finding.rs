@@ -153,6 +153,25 @@ pub struct Finding {
     pub context_plain: String,
 }
 
+impl Finding {
+    /// This finding's location and context, for a secret that `rule` found inside its decoded
+    /// (base64) value.
+    pub fn decoded_as(&self, rule: &Rule, inner: &[u8]) -> Finding {
+        let plain = String::from_utf8_lossy(inner).into_owned();
+        let secret = Secret::new(plain, public_prefix_len(rule, inner));
+        let shown = format!("base64({})", secret.redacted());
+        Finding {
+            rule_id: rule.id.clone(),
+            rule_name: format!("{} (base64-encoded)", rule.name),
+            confidence: rule.confidence,
+            fingerprint: Fingerprint::of(&rule.id, inner),
+            context: self.context.replace(self.secret.redacted(), &shown),
+            secret,
+            ..self.clone()
+        }
+    }
+}
+
 /// Builds findings from the raw matches of one blob. Matches on lines that carry an allow
 /// marker are dropped. `matches` must be sorted by position.
 pub fn build_findings(

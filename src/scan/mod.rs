@@ -40,8 +40,51 @@ impl<'r> BlobScanner<'r> {
         if self.raw.is_empty() {
             return Vec::new();
         }
-        finding::build_findings(self.rules, path, blob, &self.raw)
+        let mut findings = finding::build_findings(self.rules, path, blob, &self.raw);
+        if findings.iter().any(|f| self.is_encoded(f)) {
+            findings = findings.into_iter().flat_map(|f| self.decode(f)).collect();
+        }
+        findings
     }
+
+    fn is_encoded(&self, f: &Finding) -> bool {
+        self.rules
+            .get(f.rule_id.as_str())
+            .is_some_and(|r| r.decode_base64)
+    }
+
+    /// Replaces a finding of an encoded value by the findings inside the decoded value, reported
+    /// at the encoded location; keeps it as it is when nothing is found inside. Decoding is one
+    /// level deep.
+    fn decode(&mut self, f: Finding) -> Vec<Finding> {
+        if !self.is_encoded(&f) {
+            return vec![f];
+        }
+        let Some(decoded) = decode_base64(f.secret.plain()) else {
+            return vec![f];
+        };
+        let mut inner = Vec::new();
+        self.matcher.find(&decoded, &mut inner);
+        if inner.is_empty() {
+            return vec![f];
+        }
+        inner
+            .iter()
+            .map(|m| f.decoded_as(&self.rules.rules()[m.rule], &decoded[m.start..m.end]))
+            .collect()
+    }
+}
+
+/// Decodes standard base64 (padded or not, URL-safe or not) into text; `None` if it is not
+/// base64 or decodes to binary.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let t = text.trim();
+    let bytes = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|e| e.decode(t).ok())?;
+    (!crate::source::blob::is_binary(&bytes)).then_some(bytes)
 }
 
 /// Why a file or blob was not scanned.

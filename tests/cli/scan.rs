@@ -258,3 +258,40 @@ fn fingerprints_survive_line_moves() {
     );
     assert_ne!(ra["findings"][0]["line"], rb["findings"][0]["line"]);
 }
+
+#[test]
+fn base64_values_in_kubernetes_secrets_are_decoded_and_keep_the_raw_fingerprint() {
+    use base64::Engine as _;
+    let token = github_token(RANDOM);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&token);
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ntype: Opaque\ndata:\n  user: Y2ktYm90\n  token: {encoded}\n  password: UXY5LXJUMm0heEw3LXBaNHc=\n"
+    );
+    let dir = tree(&[
+        ("k8s/secret.yaml", manifest.as_bytes()),
+        ("raw.env", format!("T={token}\n").as_bytes()),
+    ]);
+    let (code, report) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let findings = report["findings"].as_array().unwrap();
+    let by_path = |p: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["path"].as_str().unwrap().ends_with(p))
+            .collect()
+    };
+    let k8s = by_path("secret.yaml");
+    let raw = by_path("raw.env");
+    assert_eq!(k8s.len(), 2, "{k8s:#?}");
+    let decoded = k8s
+        .iter()
+        .find(|f| f["rule_id"] == "github.pat.classic")
+        .expect("decoded token");
+    assert_eq!(decoded["line"], 8);
+    assert_eq!(decoded["fingerprint"], raw[0]["fingerprint"]);
+    assert_eq!(decoded["context"], "  token: base64(ghp_…(40))");
+    assert!(
+        k8s.iter()
+            .any(|f| f["rule_id"] == "kubernetes.secret.data-entry" && f["line"] == 9)
+    );
+}
