@@ -245,6 +245,9 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
+    if is_encoded_placeholder(secret) {
+        return true;
+    }
     if PLACEHOLDER_WORDS
         .iter()
         .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
@@ -252,6 +255,46 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     is_low_variety(secret)
+}
+
+/// Words that mark a base64-decoded value as a stand-in.
+const DECODED_PLACEHOLDER_WORDS: &[&str] = &[
+    "not a real",
+    "not real",
+    "fake",
+    "dummy",
+    "example",
+    "sample",
+    "placeholder",
+    "changeme",
+];
+
+/// A base64 value that decodes to readable text saying it is not real
+/// (`dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl`: "this is not a real value").
+fn is_encoded_placeholder(secret: &[u8]) -> bool {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    if secret.len() < 16
+        || !secret
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+    {
+        return false;
+    }
+    let Some(decoded) = STANDARD
+        .decode(secret)
+        .or_else(|_| STANDARD_NO_PAD.decode(secret))
+        .ok()
+    else {
+        return false;
+    };
+    if !decoded.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        return false;
+    }
+    let lower = decoded.to_ascii_lowercase();
+    DECODED_PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
 }
 
 /// A value with at most two distinct bytes after a short type prefix (`aaaaaaa`, `0000-0000`,
@@ -354,6 +397,7 @@ mod tests {
             "{{ .Values.token }}",
             "ghp_000000000000000000000000000000000000",
             "sk_live_EXAMPLEKEY",
+            "dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
