@@ -14,12 +14,20 @@ pub enum Check {
     Crc32HexLe,
     /// BIP-173 bech32 checksum (age secret keys `AGE-SECRET-KEY-1...`).
     Bech32,
+    /// A JSON Web Token whose header and payload decode, that is signed, and that is not public
+    /// by design (a Supabase `anon` key) or a documentation sample (jwt.io's `1234567890`).
+    Jwt,
 }
 
 impl Check {
     /// The names rule files may use.
-    pub const NAMES: &'static [&'static str] =
-        &["github-crc32", "npm-crc32", "grafana-crc32", "bech32"];
+    pub const NAMES: &'static [&'static str] = &[
+        "github-crc32",
+        "npm-crc32",
+        "grafana-crc32",
+        "bech32",
+        "jwt",
+    ];
 
     /// Parses a check name from a rule file.
     pub fn parse(name: &str) -> Option<Check> {
@@ -27,6 +35,7 @@ impl Check {
             "github-crc32" | "npm-crc32" => Some(Check::Crc32Base62),
             "grafana-crc32" => Some(Check::Crc32HexLe),
             "bech32" => Some(Check::Bech32),
+            "jwt" => Some(Check::Jwt),
             _ => None,
         }
     }
@@ -37,6 +46,7 @@ impl Check {
             Check::Crc32Base62 => is_valid_crc32_base62(secret),
             Check::Crc32HexLe => is_valid_crc32_hex_le(secret),
             Check::Bech32 => is_valid_bech32(secret),
+            Check::Jwt => is_credential_jwt(secret),
         }
     }
 }
@@ -57,6 +67,44 @@ fn is_valid_crc32_base62(secret: &[u8]) -> bool {
         return false;
     };
     u64::from(crc32fast::hash(random)) == expected
+}
+
+/// Payload fragments (spaces removed) of JWTs that are not credentials.
+const PUBLIC_JWT_CLAIMS: &[&[u8]] = &[br#""role":"anon""#, br#""sub":"1234567890""#];
+
+fn is_credential_jwt(secret: &[u8]) -> bool {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let decode = |part: &[u8]| {
+        URL_SAFE_NO_PAD
+            .decode(part.strip_suffix(b"=").unwrap_or(part))
+            .ok()
+    };
+    let (Some(header), Some(payload)) = (decode(header), decode(payload)) else {
+        return false;
+    };
+    let compact: Vec<u8> = payload
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    let header: Vec<u8> = header
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    memchr::memmem::find(&header, b"\"alg\"").is_some()
+        && memchr::memmem::find(&header, br#""alg":"none""#).is_none()
+        && !signature.is_empty()
+        && !PUBLIC_JWT_CLAIMS
+            .iter()
+            .any(|c| memchr::memmem::find(&compact, c).is_some())
+        && !is_placeholder_text(&compact)
 }
 
 /// Checks `<body>_<8 hex>` where the hex is the little-endian CRC32 of `<body>`.
@@ -190,8 +238,6 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "redacted",
     "insert_",
     "sample",
-    "<",
-    ">",
     "${",
     "{{",
     "}}",
@@ -233,6 +279,8 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "secretkey",
     "your-password",
     "mypassword",
+    // Well-known public defaults: Grafana's default secret_key.
+    "sw2ycwtib9zpoohopsmm",
 ];
 
 /// Whether a candidate secret is a placeholder: a template reference, a documentation stand-in,
@@ -245,7 +293,7 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
-    if is_encoded_placeholder(secret) {
+    if is_encoded_placeholder(secret) || is_angle_placeholder(secret) {
         return true;
     }
     if PLACEHOLDER_WORDS
@@ -255,6 +303,29 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     is_low_variety(secret)
+}
+
+/// `<token>`, `<your key here>`: a name in angle brackets.
+fn is_angle_placeholder(secret: &[u8]) -> bool {
+    let Some(open) = memchr::memchr(b'<', secret) else {
+        return false;
+    };
+    let Some(close) = memchr::memchr(b'>', &secret[open..]) else {
+        return false;
+    };
+    let inner = &secret[open + 1..open + close];
+    !inner.is_empty()
+        && inner
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b" _-.".contains(b))
+}
+
+/// Whether decoded text says it is a stand-in ("fake", "dummy", "example", ...).
+fn is_placeholder_text(text: &[u8]) -> bool {
+    let lower = text.to_ascii_lowercase();
+    DECODED_PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
 }
 
 /// Words that mark a base64-decoded value as a stand-in.
@@ -291,10 +362,7 @@ fn is_encoded_placeholder(secret: &[u8]) -> bool {
     if !decoded.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
         return false;
     }
-    let lower = decoded.to_ascii_lowercase();
-    DECODED_PLACEHOLDER_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    is_placeholder_text(&decoded)
 }
 
 /// A value with at most two distinct bytes after a short type prefix (`aaaaaaa`, `0000-0000`,

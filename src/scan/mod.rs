@@ -66,6 +66,18 @@ impl<'r> BlobScanner<'r> {
         let mut inner = Vec::new();
         self.matcher.find(&decoded, &mut inner);
         if inner.is_empty() {
+            // A certificate or public key is encoded public data, not a secret.
+            let public = [
+                &b"-----BEGIN CERTIFICATE"[..],
+                b"-----BEGIN PUBLIC KEY",
+                b"ssh-",
+            ];
+            if public
+                .iter()
+                .any(|p| decoded.trim_ascii_start().starts_with(p))
+            {
+                return Vec::new();
+            }
             return vec![f];
         }
         inner
