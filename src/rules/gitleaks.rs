@@ -115,16 +115,7 @@ fn import_rule(
         }
         None => SecretGroup::FirstOrWhole,
     };
-    let keywords = t
-        .get("keywords")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let keywords = strings(t, "keywords");
     Ok(Some(RuleSyntax {
         id,
         name: str_field(t, "description").unwrap_or(raw_id).to_string(),
@@ -158,18 +149,7 @@ struct Allow {
 
 impl Allow {
     fn absorb(&mut self, t: &Table, here: &str, warnings: &mut Vec<String>) {
-        let strings = |key: &str| -> Vec<String> {
-            t.get(key)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let regexes = strings("regexes");
+        let regexes = strings(t, "regexes");
         match t
             .get("regexTarget")
             .and_then(Value::as_str)
@@ -185,7 +165,7 @@ impl Allow {
                 }
             }
         }
-        self.stopwords.extend(strings("stopwords"));
+        self.stopwords.extend(strings(t, "stopwords"));
         for key in t.keys() {
             match key.as_str() {
                 "regexes" | "regexTarget" | "stopwords" | "description" => {}
@@ -207,6 +187,19 @@ fn allowlists<'a>(t: &'a Table, single: &str, many: &str) -> Vec<&'a Table> {
         out.extend(a.iter().filter_map(Value::as_table));
     }
     out
+}
+
+/// The strings of an array field (missing or non-string entries are skipped).
+fn strings(t: &Table, key: &str) -> Vec<String> {
+    t.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn str_field<'a>(t: &'a Table, key: &str) -> Option<&'a str> {
