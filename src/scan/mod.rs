@@ -41,7 +41,8 @@ impl<'r> BlobScanner<'r> {
             return Vec::new();
         }
         let mut findings = finding::build_findings(self.rules, path, blob, &self.raw);
-        if findings.iter().any(|f| self.is_encoded(f)) {
+        let rules = self.rules.rules();
+        if self.raw.iter().any(|m| rules[m.rule].decode_base64) {
             findings = findings.into_iter().flat_map(|f| self.decode(f)).collect();
         }
         findings
