@@ -423,10 +423,8 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
     if s.keywords.is_empty() && s.secret_group == SecretGroup::Named {
         return Err(invalid("no keywords: every rule needs at least one".into()));
     }
-    if let Some(kw) = s.keywords.iter().find(|k| k.len() < 2 || !k.is_ascii()) {
-        return Err(invalid(format!(
-            "keyword {kw:?} must be ASCII and at least 2 bytes long"
-        )));
+    if let Some(kw) = s.keywords.iter().find(|k| k.is_empty() || !k.is_ascii()) {
+        return Err(invalid(format!("keyword {kw:?} must be non-empty ASCII")));
     }
     let confidence = Confidence::parse(&s.confidence).ok_or_else(|| {
         invalid(format!(
