@@ -279,8 +279,9 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "secretkey",
     "your-password",
     "mypassword",
-    // Well-known public defaults: Grafana's default secret_key.
+    // Well-known public values: Grafana's default secret_key, Stripe's documentation test key.
     "sw2ycwtib9zpoohopsmm",
+    "sk_test_4ec39hqlyjwdarjtt1zdp7dc",
 ];
 
 /// Whether a candidate secret is a placeholder: a template reference, a documentation stand-in,

@@ -104,14 +104,14 @@ impl<'r> Matcher<'r> {
     }
 }
 
-/// How much a rule's match is preferred when two rules claim overlapping bytes: a provider rule
-/// over a generic one, then higher confidence, then a rule with a structural check, then the
-/// longer secret.
-fn rank(rules: &RuleSet, m: &RawMatch) -> (bool, Confidence, bool, usize) {
+/// How much a rule's match is preferred when two rules claim overlapping bytes: higher
+/// confidence (so a low-confidence identifier rule never hides a reportable match), then a
+/// provider rule over a generic one, then a rule with a structural check, then the longer secret.
+fn rank(rules: &RuleSet, m: &RawMatch) -> (Confidence, bool, bool, usize) {
     let rule = &rules.rules()[m.rule];
     (
-        rule.provider != "generic",
         rule.confidence,
+        rule.provider != "generic",
         rule.check.is_some(),
         m.end - m.start,
     )

@@ -67,16 +67,15 @@ impl<'r> BlobScanner<'r> {
         let mut inner = Vec::new();
         self.matcher.find(&decoded, &mut inner);
         if inner.is_empty() {
-            // A certificate or public key is encoded public data, not a secret.
+            // A certificate, a public key or a plain URL (no credentials were found inside) is
+            // encoded public data, not a secret.
             let public = [
                 &b"-----BEGIN CERTIFICATE"[..],
                 b"-----BEGIN PUBLIC KEY",
                 b"ssh-",
             ];
-            if public
-                .iter()
-                .any(|p| decoded.trim_ascii_start().starts_with(p))
-            {
+            let text = decoded.trim_ascii();
+            if is_plain_url(text) || public.iter().any(|p| text.starts_with(p)) {
                 return Vec::new();
             }
             return vec![f];
@@ -86,6 +85,17 @@ impl<'r> BlobScanner<'r> {
             .map(|m| f.decoded_as(&self.rules.rules()[m.rule], &decoded[m.start..m.end]))
             .collect()
     }
+}
+
+/// `scheme://rest` with no white space: a URL.
+fn is_plain_url(text: &[u8]) -> bool {
+    let scheme_end = memchr::memmem::find(text, b"://");
+    scheme_end.is_some_and(|i| {
+        i > 0
+            && text[..i]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(b))
+    }) && !text.iter().any(u8::is_ascii_whitespace)
 }
 
 /// Decodes standard base64 (padded or not, URL-safe or not) into text; `None` if it is not
@@ -167,4 +177,30 @@ impl Summary {
 
 fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_urls_and_base64_decoding() {
+        assert!(is_plain_url(b"https://api.example.net/v1"));
+        assert!(is_plain_url(b"postgres://db.internal:5432/app"));
+        assert!(!is_plain_url(b"not a url"));
+        assert!(!is_plain_url(b"://missing-scheme"));
+        assert_eq!(
+            decode_base64("aHVudGVyMg==").as_deref(),
+            Some(&b"hunter2"[..])
+        );
+        assert_eq!(
+            decode_base64("aHVudGVyMg").as_deref(),
+            Some(&b"hunter2"[..])
+        );
+        assert!(
+            decode_base64("AAEC").is_none(),
+            "binary output is not decoded text"
+        );
+        assert!(decode_base64("not base64!").is_none());
+    }
 }
