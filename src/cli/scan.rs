@@ -260,12 +260,10 @@ fn scan_repos(
         max_file_size: args.max_file_size,
         state_dir,
     };
-    let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
-    let (mut collected, outcomes) = thread::scope(|s| {
-        let collector = s.spawn(move || collect(rx, progress, quiet));
+    let (mut collected, outcomes) = collecting(progress, quiet, |tx| {
         let mut outcomes = Vec::new();
         for path in &args.paths {
-            match scan_repo(path, &opts, rules, &tx, progress) {
+            match scan_repo(path, &opts, rules, tx, progress) {
                 Ok(o) => outcomes.push(o),
                 Err(e) => {
                     let _ = tx.send(Event::Error(e.to_string()));
@@ -276,11 +274,7 @@ fn scan_repos(
                 }
             }
         }
-        drop(tx);
-        let collected = collector
-            .join()
-            .map_err(|_| anyhow::anyhow!("the collector thread panicked"));
-        collected.map(|c| (c, outcomes))
+        outcomes
     })?;
     for outcome in &outcomes {
         mark_still_at_head(&mut collected.findings, outcome);
@@ -303,16 +297,27 @@ fn scan_dirs(
         follow_links: args.follow,
         respect_gitignore: args.gitignore,
     };
+    let (collected, walked) = collecting(progress, quiet, |tx| walk(&opts, rules, tx, progress))?;
+    walked?;
+    Ok(collected)
+}
+
+/// Runs `produce` with the sending end of a bounded channel while a collector thread gathers
+/// what it sends; returns what was collected and what `produce` returned.
+fn collecting<R>(
+    progress: &ProgressBar,
+    quiet: bool,
+    produce: impl FnOnce(&crossbeam_channel::Sender<Event>) -> R,
+) -> Result<(Collected, R)> {
     let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
     thread::scope(|s| {
         let collector = s.spawn(move || collect(rx, progress, quiet));
-        let walked = walk(&opts, rules, &tx, progress);
+        let produced = produce(&tx);
         drop(tx);
         let collected = collector
             .join()
             .map_err(|_| anyhow::anyhow!("the collector thread panicked"))?;
-        walked?;
-        Ok(collected)
+        Ok((collected, produced))
     })
 }
 
