@@ -208,6 +208,8 @@ pub struct RuleSet {
     always: Vec<usize>,
     /// What loading the rules could not carry over (unsupported gitleaks fields).
     warnings: Vec<String>,
+    /// Rule index by id, for look-ups from findings.
+    by_id: HashMap<String, usize>,
 }
 
 impl RuleSet {
@@ -238,7 +240,7 @@ impl RuleSet {
 
     /// Looks a rule up by id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id.as_str() == id)
+        self.by_id.get(id).map(|&i| &self.rules[i])
     }
 }
 
@@ -364,7 +366,11 @@ impl RuleSetBuilder {
         let always = (0..self.rules.len())
             .filter(|&i| self.rules[i].keywords.is_empty())
             .collect();
+        let by_id = (0..self.rules.len())
+            .map(|i| (self.rules[i].id.as_str().to_string(), i))
+            .collect();
         Ok(RuleSet {
+            by_id,
             rules: self.rules,
             keywords,
             keyword_rules,
