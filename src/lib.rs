@@ -10,6 +10,7 @@
 //! The `keytrail` binary in `src/main.rs` and `cli` is a thin layer over these.
 
 pub mod cli;
+pub mod ledger;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -1,6 +1,8 @@
 //! Command-line interface: clap definitions and one module per subcommand. Each subcommand maps
 //! its arguments onto the library and returns an exit code; no scanning logic lives here.
 
+mod ledger;
+mod record;
 mod rules;
 mod scan;
 
@@ -34,16 +36,36 @@ pub struct GlobalArgs {
     /// Only errors on stderr; no progress bar or summary.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Use this time as "now" for ledger events and ages (RFC 3339, or a date).
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_time)]
+    pub now: Option<i64>,
+}
+
+/// Reads `2026-03-01T12:00:00Z` or `2026-03-01` (midnight UTC) into seconds since the epoch.
+fn parse_time(text: &str) -> Result<i64, String> {
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Ok(t.as_second());
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp().as_second())
+        .ok_or_else(|| format!("{text:?} is not a time (e.g. 2026-03-01T12:00:00Z or 2026-03-01)"))
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories for secrets.
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
     /// List and check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Triage the secrets a ledger tracks.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+    /// Print the .keytrailignore line for each secret value read from standard input.
+    Ignore,
 }
 
 /// Sets up `tracing` on stderr: `KEYTRAIL_LOG` if set, else a level from -v / -q.
@@ -68,8 +90,10 @@ pub fn init_logging(global: &GlobalArgs) {
 /// Runs the parsed command and returns the process exit code.
 pub fn run(args: Args) -> ExitCode {
     let result = match args.command {
-        Command::Scan(a) => scan::run(a, &args.global),
+        Command::Scan(a) => scan::run(*a, &args.global),
         Command::Rules(c) => rules::run(c),
+        Command::Ledger(c) => ledger::run(c, &args.global),
+        Command::Ignore => ignore_lines(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -78,6 +102,20 @@ pub fn run(args: Args) -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// `keytrail ignore`: one ignore line per value on standard input (values are never echoed).
+fn ignore_lines() -> anyhow::Result<u8> {
+    use std::io::{BufRead, Write};
+    let mut out = std::io::stdout().lock();
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let value = line.trim_end_matches('\r');
+        if !value.is_empty() {
+            writeln!(out, "{}", crate::scan::ignore::ignore_line(value))?;
+        }
+    }
+    Ok(EXIT_CLEAN)
 }
 
 fn report_error(e: &anyhow::Error) -> String {

@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Instant;
 
@@ -10,12 +11,16 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::ledger::LedgerArgs;
+use super::record;
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, GlobalArgs, is_broken_pipe};
 use crate::report::sanitize::sanitize;
 use crate::report::{Format, ReportContext, write_report};
 use crate::rules::{Confidence, RuleSet, load_ruleset};
+use crate::scan::ignore::IgnoreList;
 use crate::scan::{Finding, Summary};
 use crate::source::Event;
+use crate::source::git::state::{StateDir, StateStore};
 use crate::source::git::{GitMode, GitOptions, mark_still_at_head, scan_repo};
 use crate::source::walk::{WalkOptions, walk};
 
@@ -25,8 +30,7 @@ const CHANNEL_CAPACITY: usize = 1024;
 /// Arguments of `keytrail scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files and directories to scan.
-    #[arg(default_value = ".")]
+    /// Files and directories to scan (default: the current directory).
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -90,6 +94,21 @@ pub struct ScanArgs {
         help_heading = "Git"
     )]
     pub state_dir: Option<PathBuf>,
+    /// Also scan the repositories listed in FILE, one path per line.
+    #[arg(long, value_name = "FILE", help_heading = "Many repositories")]
+    pub repos_from: Option<PathBuf>,
+    /// Scan only this worker's share I of N of the --repos-from list (deterministic split).
+    #[arg(long, value_name = "I/N", requires = "repos_from", value_parser = record::parse_shard, help_heading = "Many repositories")]
+    pub shard: Option<(u64, u64)>,
+    /// The name the ledger files a single scanned repository under (default: its origin
+    /// remote, else its absolute path).
+    #[arg(long, value_name = "NAME", help_heading = "Ledger")]
+    pub repo_name: Option<String>,
+    #[command(flatten, next_help_heading = "Ledger")]
+    pub ledger: LedgerArgs,
+    /// Secrets to leave out, by value hash (besides each path's .keytrailignore; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Vec<PathBuf>,
 }
 
 /// `--min-confidence` values.
@@ -140,17 +159,36 @@ struct Collected {
 }
 
 /// Runs `keytrail scan`.
-pub fn run(args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
+pub fn run(mut args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
     let started = Instant::now();
     let rules = load_ruleset(!args.no_builtin_rules, &args.rules)?;
     for w in rules.warnings() {
         eprintln!("keytrail: warning: {}", sanitize(w));
     }
+    if let Some(file) = &args.repos_from {
+        args.paths.extend(record::repos_from(file, args.shard)?);
+    } else if args.paths.is_empty() {
+        args.paths.push(PathBuf::from("."));
+    }
+    let roots = record::roots(&args.paths, args.repo_name.as_deref())?;
+    let (ignores, bad_lines) = record::load_ignores(&roots, &args.ignore_file)?;
+    for w in &bad_lines {
+        eprintln!("keytrail: warning: {}", sanitize(w));
+    }
+    let ledger = match &args.ledger.ledger {
+        Some(_) => Some(Arc::new(Mutex::new(args.ledger.open(global)?))),
+        None => None,
+    };
     let progress = progress_bar(global.quiet);
-    let mut collected = scan_paths(&args, &rules, &progress, global.quiet)?;
+    let mut collected = scan_paths(&args, &rules, ledger.as_ref(), &progress, global.quiet)?;
     progress.finish_and_clear();
+    collected.summary.warnings += bad_lines.len() as u64;
     collected.summary.elapsed = started.elapsed();
+    drop_ignored(&mut collected, &ignores);
     filter_and_sort(&mut collected, args.min_confidence);
+    if let Some(ledger) = &ledger {
+        persist(&args, ledger, &roots, &collected, global.quiet)?;
+    }
     match write_output(&args, &rules, &collected) {
         Ok(()) => {}
         Err(e) if is_broken_pipe(&e) => return Ok(exit_code(&collected)),
@@ -163,6 +201,36 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
         );
     }
     Ok(exit_code(&collected))
+}
+
+/// Records the findings in the ledger and says what changed.
+fn persist(
+    args: &ScanArgs,
+    ledger: &record::SharedLedger,
+    roots: &[record::Root],
+    c: &Collected,
+    quiet: bool,
+) -> Result<()> {
+    let kind = record::scan_kind(args.git_mode()?.as_ref(), args.incremental);
+    let finished = c.summary.errors == 0;
+    let r = record::record(ledger, roots, kind, finished, &c.findings)?;
+    if !quiet {
+        eprintln!(
+            "keytrail: ledger: {} new secret(s), {} new place(s), {} reopened, {} no longer in code",
+            r.new_secrets, r.new_findings, r.reopened, r.removed
+        );
+    }
+    Ok(())
+}
+
+/// Leaves out findings whose value `.keytrailignore` names.
+fn drop_ignored(c: &mut Collected, ignores: &IgnoreList) {
+    if ignores.is_empty() {
+        return;
+    }
+    let before = c.findings.len();
+    c.findings.retain(|f| !ignores.is_ignored(f.secret.plain()));
+    c.summary.findings_ignored = (before - c.findings.len()) as u64;
 }
 
 fn exit_code(c: &Collected) -> u8 {
@@ -227,11 +295,12 @@ impl ScanArgs {
 fn scan_paths(
     args: &ScanArgs,
     rules: &RuleSet,
+    ledger: Option<&record::SharedLedger>,
     progress: &ProgressBar,
     quiet: bool,
 ) -> Result<Collected> {
     match args.git_mode()? {
-        Some(mode) => scan_repos(args, mode, rules, progress, quiet),
+        Some(mode) => scan_repos(args, mode, rules, ledger, progress, quiet),
         None => scan_dirs(args, rules, progress, quiet),
     }
 }
@@ -240,25 +309,29 @@ fn scan_repos(
     args: &ScanArgs,
     mode: GitMode,
     rules: &RuleSet,
+    ledger: Option<&record::SharedLedger>,
     progress: &ProgressBar,
     quiet: bool,
 ) -> Result<Collected> {
-    let state_dir = match (args.incremental, &args.state_dir) {
+    let state: Option<Arc<dyn StateStore>> = match (args.incremental, &args.state_dir) {
         (false, _) => None,
-        (true, Some(dir)) => Some(dir.clone()),
-        (true, None) => Some(
+        (true, None) if ledger.is_some() => {
+            ledger.map(|l| Arc::new(record::LedgerState(l.clone())) as Arc<dyn StateStore>)
+        }
+        (true, Some(dir)) => Some(Arc::new(StateDir(dir.clone()))),
+        (true, None) => Some(Arc::new(StateDir(
             dirs::data_dir()
                 .ok_or_else(|| anyhow::anyhow!("no user data directory: give --state-dir"))?
                 .join("keytrail")
                 .join("history"),
-        ),
+        ))),
     };
     let opts = GitOptions {
         mode,
         refs: args.refs.clone(),
         threads: args.threads(),
         max_file_size: args.max_file_size,
-        state_dir,
+        state,
     };
     let (mut collected, outcomes) = collecting(progress, quiet, |tx| {
         let mut outcomes = Vec::new();

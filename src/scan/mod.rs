@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod finding;
+pub mod ignore;
 pub mod matcher;
 
 use std::time::Duration;
@@ -146,6 +147,8 @@ pub struct Summary {
     pub findings: u64,
     /// Findings hidden by the confidence threshold.
     pub findings_below_confidence: u64,
+    /// Findings left out because `.keytrailignore` names their value.
+    pub findings_ignored: u64,
     /// Wall time of the scan.
     #[serde(serialize_with = "as_seconds")]
     pub elapsed: Duration,

@@ -6,6 +6,7 @@
 
 pub mod blob;
 pub mod git;
+pub mod identity;
 pub mod walk;
 
 use crate::scan::{Finding, SkipReason, Summary};

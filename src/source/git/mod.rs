@@ -12,7 +12,7 @@ pub mod packidx;
 pub mod range;
 pub mod state;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -61,7 +61,7 @@ pub struct GitOptions {
     /// Blobs larger than this are skipped.
     pub max_file_size: u64,
     /// Where incremental state lives; `None` scans everything every time.
-    pub state_dir: Option<PathBuf>,
+    pub state: Option<std::sync::Arc<dyn state::StateStore>>,
 }
 
 /// A repository could not be scanned at all.
@@ -145,19 +145,18 @@ pub fn scan_repo(
         scan_s = (started.elapsed() - ordered).as_secs_f64(),
         "history scan phases"
     );
-    if let Some((path, state)) = pending_state {
+    if let (Some(new), Some(store)) = (pending_state, &opts.state) {
         // Saved only after every listed blob was scanned without error, so a killed or failed
         // run is repeated in full next time rather than leaving blobs unscanned.
         if failed == 0 {
-            state::save(&path, &state)
-                .map_err(|e| fail(format!("cannot save {}: {e}", path.display())))?;
+            store.save(&repo, &new).map_err(fail)?;
         }
     }
     Ok(outcome)
 }
 
 /// New incremental state to save once the scan succeeds.
-type PendingState = Option<(PathBuf, state::HistoryState)>;
+type PendingState = Option<state::HistoryState>;
 
 /// Process-wide libgit2 settings for scanning.
 ///
@@ -198,7 +197,7 @@ fn history(
         outcome.head_blobs = enumerate::blobs_of_tree(repo, head.id());
         outcome.has_head = true;
     }
-    let Some(dir) = &opts.state_dir else {
+    let Some(store) = &opts.state else {
         let t = std::time::Instant::now();
         let order =
             enumerate::commit_order(repo, &tips, &[]).map_err(|e| e.message().to_string())?;
@@ -217,8 +216,7 @@ fn history(
         e.errors.extend(errors);
         return Ok((e, None));
     };
-    let path = state::state_path(dir, repo.commondir());
-    let mut previous = state::load(&path).map_err(|e| e.to_string())?;
+    let mut previous = store.load(repo)?;
     if !previous.tips.is_empty() && state::same_tips(&previous.tips, &tips) {
         let _ = tx.send(Event::Warning(format!(
             "{name}: no new commits since the last scan"
@@ -243,7 +241,7 @@ fn history(
     e.errors.extend(errors);
     let pending = e.errors.is_empty().then(|| {
         previous.tips = tips;
-        (path, previous)
+        previous
     });
     Ok((e, pending))
 }

@@ -3,7 +3,8 @@
 //! The state is the ref tips scanned plus every tree and blob id visited. A re-scan hides the old
 //! tips from the commit walk and skips visited trees and blobs, so it reads only what is new; when
 //! no tip moved it reads nothing at all. The file is written to a temporary name and renamed, so a
-//! killed scan leaves the previous state intact. (When a ledger is in use it will hold this state.)
+//! killed scan leaves the previous state intact. Where the state is kept is a [`StateStore`]: a
+//! directory of state files ([`StateDir`]) or the ledger, which then holds it for every scanner.
 //!
 //! Format: `keytrail-history-state 1\n`, then three sections, each a little-endian u64 count
 //! followed by that many 20-byte object ids: tips, trees, blobs.
@@ -28,6 +29,29 @@ pub struct HistoryState {
     pub seen: Seen,
 }
 
+/// Where incremental state is kept.
+pub trait StateStore: Send + Sync + std::fmt::Debug {
+    /// The state of a repository (empty if none was saved).
+    fn load(&self, repo: &git2::Repository) -> Result<HistoryState, String>;
+    /// Replaces the state of a repository; must be atomic.
+    fn save(&self, repo: &git2::Repository, state: &HistoryState) -> Result<(), String>;
+}
+
+/// State files in a directory, one per repository.
+#[derive(Debug, Clone)]
+pub struct StateDir(pub PathBuf);
+
+impl StateStore for StateDir {
+    fn load(&self, repo: &git2::Repository) -> Result<HistoryState, String> {
+        load(&state_path(&self.0, repo.commondir())).map_err(|e| e.to_string())
+    }
+
+    fn save(&self, repo: &git2::Repository, state: &HistoryState) -> Result<(), String> {
+        let path = state_path(&self.0, repo.commondir());
+        save(&path, state).map_err(|e| format!("cannot save {}: {e}", path.display()))
+    }
+}
+
 /// The state file for the repository at `git_dir` under `state_dir`.
 pub fn state_path(state_dir: &Path, git_dir: &Path) -> PathBuf {
     let canonical = fs::canonicalize(git_dir).unwrap_or_else(|_| git_dir.to_path_buf());
@@ -44,7 +68,7 @@ pub fn load(path: &Path) -> io::Result<HistoryState> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HistoryState::default()),
         Err(e) => return Err(e),
     };
-    parse(&data).ok_or_else(|| {
+    from_bytes(&data).ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("{} is not a keytrail history state file", path.display()),
@@ -52,7 +76,8 @@ pub fn load(path: &Path) -> io::Result<HistoryState> {
     })
 }
 
-fn parse(data: &[u8]) -> Option<HistoryState> {
+/// Reads the serialised form; `None` if it is not a state.
+pub fn from_bytes(data: &[u8]) -> Option<HistoryState> {
     let mut rest = data.strip_prefix(MAGIC)?;
     let tips = read_ids(&mut rest)?;
     let trees = read_ids(&mut rest)?;
@@ -82,25 +107,28 @@ pub fn save(path: &Path, state: &HistoryState) -> io::Result<()> {
         fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("state.tmp");
-    let mut out = io::BufWriter::new(fs::File::create(&tmp)?);
-    out.write_all(MAGIC)?;
-    write_ids(&mut out, state.tips.iter())?;
-    write_ids(&mut out, state.seen.trees.iter())?;
-    write_ids(&mut out, state.seen.blobs.iter())?;
-    let file = out.into_inner().map_err(|e| e.into_error())?;
+    let mut file = fs::File::create(&tmp)?;
+    file.write_all(&to_bytes(state))?;
     file.sync_all()?;
     fs::rename(&tmp, path)
 }
 
-fn write_ids<'a>(
-    out: &mut impl Write,
-    ids: impl ExactSizeIterator<Item = &'a Oid>,
-) -> io::Result<()> {
-    out.write_all(&(ids.len() as u64).to_le_bytes())?;
+/// The serialised form of a state.
+pub fn to_bytes(state: &HistoryState) -> Vec<u8> {
+    let ids = state.tips.len() + state.seen.trees.len() + state.seen.blobs.len();
+    let mut out = Vec::with_capacity(MAGIC.len() + 24 + ids * 20);
+    out.extend_from_slice(MAGIC);
+    write_ids(&mut out, state.tips.iter());
+    write_ids(&mut out, state.seen.trees.iter());
+    write_ids(&mut out, state.seen.blobs.iter());
+    out
+}
+
+fn write_ids<'a>(out: &mut Vec<u8>, ids: impl ExactSizeIterator<Item = &'a Oid>) {
+    out.extend_from_slice(&(ids.len() as u64).to_le_bytes());
     for id in ids {
-        out.write_all(id.as_bytes())?;
+        out.extend_from_slice(id.as_bytes());
     }
-    Ok(())
 }
 
 /// Whether two tip lists name the same commits.
