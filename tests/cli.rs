@@ -4,6 +4,10 @@
 mod common;
 #[path = "cli/git.rs"]
 mod git;
+#[path = "cli/ledger.rs"]
+mod ledger;
+#[path = "cli/pg.rs"]
+mod pg;
 #[path = "cli/quality.rs"]
 mod quality;
 #[path = "cli/rules.rs"]

@@ -315,7 +315,8 @@ fn scan_repos(
 ) -> Result<Collected> {
     let state: Option<Arc<dyn StateStore>> = match (args.incremental, &args.state_dir) {
         (false, _) => None,
-        (true, None) if ledger.is_some() => {
+        // With a ledger, the ledger holds the state for every scanner that shares it.
+        (true, _) if ledger.is_some() => {
             ledger.map(|l| Arc::new(record::LedgerState(l.clone())) as Arc<dyn StateStore>)
         }
         (true, Some(dir)) => Some(Arc::new(StateDir(dir.clone()))),

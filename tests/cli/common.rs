@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
 use std::path::{Path, PathBuf};
+use std::process::Command as Process;
 
 use assert_cmd::Command;
 use keytrail::scan::checks::make_crc32_token;
@@ -66,4 +67,69 @@ pub fn rule_ids(report: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|f| f["rule_id"].as_str().unwrap_or_default().to_string())
         .collect()
+}
+
+/// Runs git in `repo`, asserting success; returns trimmed standard output.
+pub fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Process::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Makes a git repository at `dir` whose one commit, by `author` (an email), adds `files`.
+pub fn commit_repo(dir: &Path, author: &str, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    git(dir, &["init", "-q", "-b", "main"]);
+    commit_files(dir, author, "2026-01-05T10:00:00Z", files);
+}
+
+/// Writes `files` into the repository at `dir` and commits them as `author` at `date`.
+pub fn commit_files(dir: &Path, author: &str, date: &str, files: &[(&str, &str)]) {
+    for (rel, body) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, body).expect("write");
+    }
+    git(dir, &["add", "-A"]);
+    let name = author.split('@').next().unwrap_or(author);
+    let out = Process::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", "change"])
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", author)
+        .env("GIT_COMMITTER_NAME", name)
+        .env("GIT_COMMITTER_EMAIL", author)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("git commit");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A valid GitHub classic token derived from `seed` (distinct seeds give distinct tokens).
+pub fn seeded_token(seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let digest = Sha256::digest(seed.as_bytes());
+    let random: String = digest
+        .iter()
+        .chain(digest.iter().rev())
+        .take(30)
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    github_token(&random)
 }

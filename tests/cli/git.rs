@@ -8,7 +8,7 @@ use std::process::Command as Process;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::common::{github_token, keytrail, testdata};
+use crate::common::{git, github_token, keytrail, testdata};
 
 /// Builds the history fixture in a new temporary directory; returns (tempdir, repo path).
 fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -21,21 +21,6 @@ fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
         .expect("bash runs");
     assert!(status.success(), "fixture script failed");
     (dir, repo)
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Process::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 fn scan(args: &[&str], repos: &[&Path]) -> (i32, Value, String) {
