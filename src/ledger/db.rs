@@ -166,7 +166,25 @@ pub enum Db {
     /// An embedded SQLite database file.
     Sqlite(Box<rusqlite::Connection>),
     /// A PostgreSQL server.
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<PgConn>),
+}
+
+/// A PostgreSQL connection with its prepared statements, so each statement is parsed once per
+/// connection instead of once per call (a round trip saved on every call).
+pub struct PgConn {
+    client: postgres::Client,
+    prepared: std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(stmt) = self.prepared.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(&numbered_placeholders(sql))?;
+        self.prepared.insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
 }
 
 /// How long a SQLite writer waits for another process's write transaction.
@@ -189,7 +207,10 @@ impl Db {
     /// Connects to a PostgreSQL server given a `postgres://` URL.
     pub fn connect_postgres(url: &str) -> Result<Db, DbError> {
         let client = postgres::Client::connect(url, postgres::NoTls)?;
-        Ok(Db::Postgres(Box::new(client)))
+        Ok(Db::Postgres(Box::new(PgConn {
+            client,
+            prepared: Default::default(),
+        })))
     }
 
     /// The engine's dialect.
@@ -204,7 +225,7 @@ impl Db {
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         match self {
             Db::Sqlite(c) => c.execute_batch(sql)?,
-            Db::Postgres(c) => c.batch_execute(sql)?,
+            Db::Postgres(c) => c.client.batch_execute(sql)?,
         }
         Ok(())
     }
@@ -218,8 +239,8 @@ impl Db {
                 Ok(n as u64)
             }
             Db::Postgres(c) => {
-                let sql = numbered_placeholders(sql);
-                Ok(c.execute(sql.as_str(), &pg_params(params))?)
+                let stmt = c.statement(sql)?;
+                Ok(c.client.execute(&stmt, &pg_params(params))?)
             }
         }
     }
@@ -237,8 +258,8 @@ impl Db {
                 Ok(rows.collect::<Result<_, _>>()?)
             }
             Db::Postgres(c) => {
-                let sql = numbered_placeholders(sql);
-                let rows = c.query(sql.as_str(), &pg_params(params))?;
+                let stmt = c.statement(sql)?;
+                let rows = c.client.query(&stmt, &pg_params(params))?;
                 Ok(rows.iter().map(from_pg_row).collect())
             }
         }
@@ -254,7 +275,7 @@ impl Db {
     pub fn begin(&mut self) -> Result<(), DbError> {
         match self {
             Db::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
-            Db::Postgres(c) => c.batch_execute("BEGIN")?,
+            Db::Postgres(c) => c.client.batch_execute("BEGIN")?,
         }
         Ok(())
     }

@@ -192,9 +192,9 @@ impl Ledger {
     ) -> Result<SecretState, LedgerError> {
         let now = self.now();
         self.db.transaction(|db| {
-            let id = lock_secret(db, fingerprint)?
+            let (id, state) = lock_secret(db, fingerprint)?
                 .ok_or_else(|| LedgerError::Lookup(format!("no secret {fingerprint}")))?;
-            append(db, id, kind, now, actor, None, &detail)
+            append(db, id, &state, kind, now, actor, None, &detail)
         })
     }
 
@@ -281,20 +281,49 @@ fn check_key(db: &mut Db, key: &FingerprintKey) -> Result<(), LedgerError> {
     })
 }
 
-/// The id of a secret, locking its row until the transaction ends.
-fn lock_secret(db: &mut Db, fingerprint: &str) -> Result<Option<i64>, DbError> {
+/// The id and cached state of a secret, locking its row until the transaction ends.
+fn lock_secret(db: &mut Db, fingerprint: &str) -> Result<Option<(i64, SecretState)>, DbError> {
     let sql = format!(
-        "SELECT id FROM secrets WHERE fingerprint = ?{}",
+        "SELECT id, status, in_code FROM secrets WHERE fingerprint = ?{}",
         db.dialect().for_update()
     );
     let row = db.query_opt(&sql, &[fingerprint.into()])?;
-    Ok(row.and_then(|r| r.first().and_then(Value::as_i64)))
+    Ok(row.and_then(|r| Some((r.first()?.as_i64()?, cached(&r[1..])))))
 }
 
-/// Appends an event inside the caller's transaction and rewrites the secret's cached state.
+/// The cached state of a secret by id, locking its row until the transaction ends.
+fn lock_secret_by_id(db: &mut Db, id: i64) -> Result<SecretState, LedgerError> {
+    let sql = format!(
+        "SELECT status, in_code FROM secrets WHERE id = ?{}",
+        db.dialect().for_update()
+    );
+    let row = db
+        .query_opt(&sql, &[id.into()])?
+        .ok_or_else(|| LedgerError::Lookup(format!("no secret with id {id}")))?;
+    Ok(cached(&row))
+}
+
+/// A state from the cached `status, in_code` columns.
+fn cached(cols: &[Value]) -> SecretState {
+    let mut state = SecretState::derive([]);
+    if let Some(status) = cols
+        .first()
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+    {
+        state.status = status;
+    }
+    state.in_code = cols.get(1).and_then(Value::as_i64) != Some(0);
+    state
+}
+
+/// Appends an event inside the caller's transaction; rewrites the secret's cached state when
+/// the event changes it. `state` is the cached state before the event.
+#[allow(clippy::too_many_arguments)]
 fn append(
     db: &mut Db,
     secret_id: i64,
+    state: &SecretState,
     kind: EventKind,
     at: i64,
     actor: &str,
@@ -312,17 +341,25 @@ fn append(
             detail.to_string().into(),
         ],
     )?;
-    let state = SecretState::derive(&events_of(db, secret_id)?);
-    db.execute(
-        "UPDATE secrets SET status = ?, in_code = ?, updated_at = ? WHERE id = ?",
-        &[
-            state.status.as_str().into(),
-            state.in_code.into(),
-            at.into(),
-            secret_id.into(),
-        ],
-    )?;
-    Ok(state)
+    let mut next = state.clone();
+    next.apply(&Event {
+        kind,
+        at,
+        actor: actor.to_string(),
+        detail: detail.clone(),
+    });
+    if (next.status, next.in_code) != (state.status, state.in_code) {
+        db.execute(
+            "UPDATE secrets SET status = ?, in_code = ?, updated_at = ? WHERE id = ?",
+            &[
+                next.status.as_str().into(),
+                next.in_code.into(),
+                at.into(),
+                secret_id.into(),
+            ],
+        )?;
+    }
+    Ok(next)
 }
 
 /// A secret's events, oldest first.

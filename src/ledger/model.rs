@@ -211,7 +211,8 @@ impl SecretState {
         s
     }
 
-    fn apply(&mut self, e: &Event) {
+    /// Applies one more event.
+    pub fn apply(&mut self, e: &Event) {
         match e.kind {
             EventKind::Detected => {
                 self.detected_at.get_or_insert(e.at);

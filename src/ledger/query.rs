@@ -141,6 +141,40 @@ pub struct SecretDetail {
     pub state: SecretState,
 }
 
+/// The stored form of a finding's owners: each on its own line, with a newline before the
+/// first, so that `LIKE '%\nOWNER\n%'` finds one exactly.
+pub(super) fn join_owners(owners: &[String]) -> String {
+    if owners.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n");
+    for o in owners {
+        out.push_str(&o.replace('\n', " "));
+        out.push('\n');
+    }
+    out
+}
+
+fn split_owners(stored: &str) -> Vec<String> {
+    stored
+        .split('\n')
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A LIKE pattern matching one owner in the stored form (`!` escapes the wildcards).
+fn owner_pattern(owner: &str) -> String {
+    let mut escaped = String::new();
+    for c in owner.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            escaped.push('!');
+        }
+        escaped.push(c);
+    }
+    format!("%\n{escaped}\n%")
+}
+
 impl Ledger {
     /// Secrets matching a filter, oldest first.
     pub fn list(&mut self, filter: &Filter) -> Result<Vec<SecretRow>, LedgerError> {
@@ -167,10 +201,10 @@ impl Ledger {
         }
         if let Some(owner) = &filter.owner {
             sql.push_str(
-                " AND EXISTS (SELECT 1 FROM findings f JOIN finding_owners o ON o.finding_id = f.id
-                   WHERE f.secret_id = s.id AND o.owner = ?)",
+                " AND EXISTS (SELECT 1 FROM findings f
+                   WHERE f.secret_id = s.id AND f.owners LIKE ? ESCAPE '!')",
             );
-            params.push(owner.as_str().into());
+            params.push(owner_pattern(owner).into());
         }
         if let Some(age) = filter.min_age {
             sql.push_str(" AND s.first_seen <= ?");
@@ -195,11 +229,17 @@ impl Ledger {
             )?
             .and_then(|r| r.first().and_then(Value::as_i64))
             .unwrap_or(0);
-        let owners = self.db.query(
-            "SELECT DISTINCT o.owner FROM findings f JOIN finding_owners o ON o.finding_id = f.id
-             WHERE f.secret_id = ? ORDER BY o.owner",
-            &[id.into()],
-        )?;
+        let mut owners: Vec<String> = self
+            .db
+            .query(
+                "SELECT owners FROM findings WHERE secret_id = ?",
+                &[id.into()],
+            )?
+            .iter()
+            .flat_map(|r| split_owners(&r.first().map(Value::text).unwrap_or_default()))
+            .collect();
+        owners.sort();
+        owners.dedup();
         let repos = self.db.query(
             "SELECT DISTINCT repository FROM findings WHERE secret_id = ? ORDER BY repository",
             &[id.into()],
@@ -214,7 +254,7 @@ impl Ledger {
             in_code: r.get(5).and_then(Value::as_i64) == Some(1),
             first_seen: r.get(6).and_then(Value::as_i64).unwrap_or_default(),
             findings: count,
-            owners: column(owners),
+            owners,
             repositories: column(repos),
         })
     }
@@ -267,23 +307,14 @@ impl Ledger {
 
     fn findings_of(&mut self, secret_id: i64) -> Result<Vec<FindingRow>, LedgerError> {
         let rows = self.db.query(
-            "SELECT id, repository, path, line, commit_id, author_name, author_email, present,
+            "SELECT owners, repository, path, line, commit_id, author_name, author_email, present,
                     owner_source, first_seen, last_seen
              FROM findings WHERE secret_id = ? ORDER BY repository, path",
             &[secret_id.into()],
         )?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let id = r.first().and_then(Value::as_i64).unwrap_or_default();
-            let owners = self
-                .db
-                .query(
-                    "SELECT owner FROM finding_owners WHERE finding_id = ? ORDER BY owner",
-                    &[id.into()],
-                )?
-                .iter()
-                .filter_map(|o| Some(o.first()?.text()))
-                .collect();
+            let owners = split_owners(&r.first().map(Value::text).unwrap_or_default());
             let text = |i: usize| r.get(i).and_then(Value::as_str).map(str::to_string);
             let int = |i: usize| r.get(i).and_then(Value::as_i64).unwrap_or_default();
             let author = match (text(5), text(6)) {

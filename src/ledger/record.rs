@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::db::{Db, Value};
-use super::model::{EventKind, SecretState, Status};
-use super::{Ledger, LedgerError, append, lock_secret};
+use super::model::{EventKind, SecretState};
+use super::query::join_owners;
+use super::{Ledger, LedgerError, append, lock_secret, lock_secret_by_id};
 
 /// Sightings written per transaction.
 const BATCH: usize = 256;
@@ -254,8 +255,10 @@ impl Ledger {
             ids.dedup();
             let mut removed = 0;
             for id in ids {
-                let state = cached_state(db, id)?;
-                if sync_in_code(db, id, state, now, Some(scan_id))? == Some(EventKind::Removed) {
+                let state = lock_secret_by_id(db, id)?;
+                if sync_in_code(db, id, &state, false, now, Some(scan_id))?
+                    == Some(EventKind::Removed)
+                {
                     removed += 1;
                 }
             }
@@ -264,7 +267,8 @@ impl Ledger {
     }
 }
 
-/// The writes for one secret and its places, inside a batch transaction.
+/// The writes for one secret and its places, inside a batch transaction. Each costs few round
+/// trips (lock or insert the secret, one upsert per place), which matters on a remote server.
 struct SecretWrite<'a> {
     fp: &'a str,
     group: &'a [Sighting],
@@ -277,15 +281,34 @@ struct SecretWrite<'a> {
 impl SecretWrite<'_> {
     fn write(&self, db: &mut Db) -> Result<Recorded, LedgerError> {
         let mut counts = Recorded::default();
-        let (id, is_new) = self.upsert_secret(db)?;
         let scan = Some(self.scan_id);
-        let mut state = if is_new {
-            counts.new_secrets = 1;
-            let first = &self.group[0];
-            let detail = json!({"repository": self.repository, "path": first.path});
-            append(db, id, EventKind::Detected, self.now, "scan", scan, &detail)?
-        } else {
-            cached_state(db, id)?
+        let (id, mut state) = match lock_secret(db, self.fp)? {
+            Some(found) => {
+                self.keep_sealed(db, found.0)?;
+                found
+            }
+            None => match self.insert_secret(db)? {
+                Some(id) => {
+                    counts.new_secrets = 1;
+                    let first = &self.group[0];
+                    let detail = json!({"repository": self.repository, "path": first.path});
+                    let fresh = SecretState::derive([]);
+                    let state = append(
+                        db,
+                        id,
+                        &fresh,
+                        EventKind::Detected,
+                        self.now,
+                        "scan",
+                        scan,
+                        &detail,
+                    )?;
+                    (id, state)
+                }
+                // Another writer created it since the lock attempt; its row is locked now.
+                None => lock_secret(db, self.fp)?
+                    .ok_or_else(|| LedgerError::Lookup(format!("secret {} vanished", self.fp)))?,
+            },
         };
         for s in self.group {
             if !self.upsert_finding(db, id, s)? {
@@ -295,20 +318,30 @@ impl SecretWrite<'_> {
             if state.status.is_closed() {
                 let detail = json!({"repository": self.repository, "path": s.path,
                                     "was": state.status.as_str()});
-                state = append(db, id, EventKind::Reopened, self.now, "scan", scan, &detail)?;
+                state = append(
+                    db,
+                    id,
+                    &state,
+                    EventKind::Reopened,
+                    self.now,
+                    "scan",
+                    scan,
+                    &detail,
+                )?;
                 counts.reopened += 1;
             }
         }
-        if sync_in_code(db, id, state, self.now, scan)? == Some(EventKind::Removed) {
+        let seen_present = self.group.iter().any(|s| s.present);
+        if sync_in_code(db, id, &state, seen_present, self.now, scan)? == Some(EventKind::Removed) {
             counts.removed += 1;
         }
         Ok(counts)
     }
 
-    /// Inserts the secret if it is new; returns its id and whether this call created it.
-    fn upsert_secret(&self, db: &mut Db) -> Result<(i64, bool), LedgerError> {
+    /// Inserts the secret; `None` if another writer inserted it first.
+    fn insert_secret(&self, db: &mut Db) -> Result<Option<i64>, LedgerError> {
         let first = &self.group[0];
-        let inserted = db.query_opt(
+        let row = db.query_opt(
             "INSERT INTO secrets (fingerprint, rule_id, rule_name, redacted, first_seen, status,
                                   in_code, updated_at, sealed)
              VALUES (?, ?, ?, ?, ?, 'open', 1, ?, ?)
@@ -323,21 +356,22 @@ impl SecretWrite<'_> {
                 self.sealed.clone().map_or(Value::Null, Value::Blob),
             ],
         )?;
-        if let Some(id) = inserted.and_then(|r| r.first().and_then(Value::as_i64)) {
-            return Ok((id, true));
-        }
-        let id = lock_secret(db, self.fp)?
-            .ok_or_else(|| LedgerError::Lookup(format!("secret {} vanished", self.fp)))?;
+        Ok(row.and_then(|r| r.first().and_then(Value::as_i64)))
+    }
+
+    /// Seals the plain text of a known secret that was recorded without a sealing key.
+    fn keep_sealed(&self, db: &mut Db, id: i64) -> Result<(), LedgerError> {
         if let Some(sealed) = &self.sealed {
             db.execute(
                 "UPDATE secrets SET sealed = ? WHERE id = ? AND sealed IS NULL",
                 &[Value::Blob(sealed.clone()), id.into()],
             )?;
         }
-        Ok((id, false))
+        Ok(())
     }
 
-    /// Inserts or refreshes a place; returns whether it is new.
+    /// Inserts or refreshes a place in one statement, keeping the earliest introducing commit;
+    /// returns whether the place is new (its first scan is this one).
     fn upsert_finding(
         &self,
         db: &mut Db,
@@ -345,142 +379,82 @@ impl SecretWrite<'_> {
         s: &Sighting,
     ) -> Result<bool, LedgerError> {
         let c = s.commit.as_ref();
-        let params = [
-            secret_id.into(),
-            self.repository.into(),
-            s.path.as_str().into(),
-            s.line.into(),
-            s.col.into(),
-            s.rule_id.as_str().into(),
-            c.map(|c| c.id.clone()).into(),
-            c.map(|c| c.time).into(),
-            c.map(|c| c.author_name.clone()).into(),
-            c.map(|c| c.author_email.clone()).into(),
-            s.blob.clone().into(),
-            s.service.clone().into(),
-            s.owner_source.clone().into(),
-            self.now.into(),
-            self.now.into(),
-            self.scan_id.into(),
-            s.present.into(),
-        ];
-        let inserted = db.query_opt(
-            "INSERT INTO findings (secret_id, repository, path, line, col, rule_id, commit_id,
-                 commit_time, author_name, author_email, blob_id, service, owner_source,
-                 first_seen, last_seen, last_scan, present)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (secret_id, repository, path) DO NOTHING RETURNING id",
-            &params,
-        )?;
-        let (finding_id, is_new) = match inserted.and_then(|r| r.first().and_then(Value::as_i64)) {
-            Some(id) => (id, true),
-            None => (self.refresh_finding(db, secret_id, s)?, false),
-        };
-        db.execute(
-            "DELETE FROM finding_owners WHERE finding_id = ?",
-            &[finding_id.into()],
-        )?;
-        for owner in &s.owners {
-            db.execute(
-                "INSERT INTO finding_owners (finding_id, owner) VALUES (?, ?)
-                 ON CONFLICT DO NOTHING",
-                &[finding_id.into(), owner.as_str().into()],
-            )?;
-        }
-        Ok(is_new)
-    }
-
-    /// Updates a known place with this scan's view; keeps the earliest introducing commit.
-    fn refresh_finding(
-        &self,
-        db: &mut Db,
-        secret_id: i64,
-        s: &Sighting,
-    ) -> Result<i64, LedgerError> {
-        let c = s.commit.as_ref();
         let row = db.query_opt(
-            "UPDATE findings SET line = ?, col = ?, last_seen = ?, last_scan = ?, present = ?,
-                 service = ?, owner_source = ?,
-                 commit_id = CASE WHEN commit_time IS NULL OR ? < commit_time
-                                  THEN ? ELSE commit_id END,
-                 author_name = CASE WHEN commit_time IS NULL OR ? < commit_time
-                                    THEN ? ELSE author_name END,
-                 author_email = CASE WHEN commit_time IS NULL OR ? < commit_time
-                                     THEN ? ELSE author_email END,
-                 commit_time = CASE WHEN commit_time IS NULL OR ? < commit_time
-                                    THEN ? ELSE commit_time END
-             WHERE secret_id = ? AND repository = ? AND path = ? RETURNING id",
+            "INSERT INTO findings (secret_id, repository, path, line, col, rule_id, commit_id,
+                 commit_time, author_name, author_email, blob_id, service, owner_source, owners,
+                 first_seen, last_seen, first_scan, last_scan, present)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (secret_id, repository, path) DO UPDATE SET
+                 line = excluded.line, col = excluded.col, blob_id = excluded.blob_id,
+                 service = excluded.service, owner_source = excluded.owner_source,
+                 owners = excluded.owners, last_seen = excluded.last_seen,
+                 last_scan = excluded.last_scan, present = excluded.present,
+                 commit_id = CASE WHEN findings.commit_time IS NULL
+                     OR excluded.commit_time < findings.commit_time
+                     THEN excluded.commit_id ELSE findings.commit_id END,
+                 author_name = CASE WHEN findings.commit_time IS NULL
+                     OR excluded.commit_time < findings.commit_time
+                     THEN excluded.author_name ELSE findings.author_name END,
+                 author_email = CASE WHEN findings.commit_time IS NULL
+                     OR excluded.commit_time < findings.commit_time
+                     THEN excluded.author_email ELSE findings.author_email END,
+                 commit_time = CASE WHEN findings.commit_time IS NULL
+                     OR excluded.commit_time < findings.commit_time
+                     THEN excluded.commit_time ELSE findings.commit_time END
+             RETURNING first_scan",
             &[
-                s.line.into(),
-                s.col.into(),
-                self.now.into(),
-                self.scan_id.into(),
-                s.present.into(),
-                s.service.clone().into(),
-                s.owner_source.clone().into(),
-                c.map(|c| c.time).into(),
-                c.map(|c| c.id.clone()).into(),
-                c.map(|c| c.time).into(),
-                c.map(|c| c.author_name.clone()).into(),
-                c.map(|c| c.time).into(),
-                c.map(|c| c.author_email.clone()).into(),
-                c.map(|c| c.time).into(),
-                c.map(|c| c.time).into(),
                 secret_id.into(),
                 self.repository.into(),
                 s.path.as_str().into(),
+                s.line.into(),
+                s.col.into(),
+                s.rule_id.as_str().into(),
+                c.map(|c| c.id.clone()).into(),
+                c.map(|c| c.time).into(),
+                c.map(|c| c.author_name.clone()).into(),
+                c.map(|c| c.author_email.clone()).into(),
+                s.blob.clone().into(),
+                s.service.clone().into(),
+                s.owner_source.clone().into(),
+                join_owners(&s.owners).into(),
+                self.now.into(),
+                self.now.into(),
+                self.scan_id.into(),
+                self.scan_id.into(),
+                s.present.into(),
             ],
         )?;
-        row.and_then(|r| r.first().and_then(Value::as_i64))
-            .ok_or_else(|| LedgerError::Lookup("a finding vanished during the scan".into()))
+        Ok(row.and_then(|r| r.first().and_then(Value::as_i64)) == Some(self.scan_id))
     }
 }
 
-/// The state cached on a secret's row.
-fn cached_state(db: &mut Db, secret_id: i64) -> Result<SecretState, LedgerError> {
-    let row = db
-        .query_opt(
-            "SELECT status, in_code FROM secrets WHERE id = ?",
-            &[secret_id.into()],
-        )?
-        .ok_or_else(|| LedgerError::Lookup(format!("no secret with id {secret_id}")))?;
-    let status: Status = row
-        .first()
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(Status::Open);
-    Ok(SecretState {
-        status,
-        in_code: row.get(1).and_then(Value::as_i64) == Some(1),
-        detected_at: None,
-        notified_at: None,
-        closed_at: None,
-    })
-}
-
-/// Appends `removed` or `reappeared` when whether any finding is present disagrees with the
-/// secret's state; returns the event appended, if any.
+/// Appends `removed` or `reappeared` when whether the secret is in code disagrees with its
+/// state; returns the event appended, if any. `seen_present` says this scan saw it in code,
+/// which settles the question without asking the database.
 fn sync_in_code(
     db: &mut Db,
     secret_id: i64,
-    state: SecretState,
+    state: &SecretState,
+    seen_present: bool,
     now: i64,
     scan_id: Option<i64>,
 ) -> Result<Option<EventKind>, LedgerError> {
-    let present = db
-        .query_opt(
-            "SELECT COUNT(*) FROM findings WHERE secret_id = ? AND present = 1",
-            &[secret_id.into()],
-        )?
-        .and_then(|r| r.first().and_then(Value::as_i64))
-        .unwrap_or(0)
-        > 0;
+    let present = seen_present
+        || (state.in_code
+            && db
+                .query_opt(
+                    "SELECT COUNT(*) FROM findings WHERE secret_id = ? AND present = 1",
+                    &[secret_id.into()],
+                )?
+                .and_then(|r| r.first().and_then(Value::as_i64))
+                .unwrap_or(0)
+                > 0);
     let kind = match (state.in_code, present) {
         (true, false) => EventKind::Removed,
         (false, true) => EventKind::Reappeared,
         _ => return Ok(None),
     };
-    append(db, secret_id, kind, now, "scan", scan_id, &json!({}))?;
+    append(db, secret_id, state, kind, now, "scan", scan_id, &json!({}))?;
     Ok(Some(kind))
 }
 

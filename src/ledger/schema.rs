@@ -73,15 +73,12 @@ fn migration(n: i64, d: Dialect) -> Vec<String> {
                     owner_source TEXT,
                     first_seen BIGINT NOT NULL,
                     last_seen BIGINT NOT NULL,
+                    first_scan BIGINT NOT NULL,
                     last_scan BIGINT NOT NULL,
                     present BIGINT NOT NULL,
+                    owners TEXT NOT NULL,
                     UNIQUE (secret_id, repository, path))"
             ),
-            "CREATE TABLE finding_owners (
-                finding_id BIGINT NOT NULL REFERENCES findings(id),
-                owner TEXT NOT NULL,
-                PRIMARY KEY (finding_id, owner))"
-                .into(),
             format!(
                 "CREATE TABLE events (
                     id {id},
@@ -109,7 +106,6 @@ fn migration(n: i64, d: Dialect) -> Vec<String> {
             ),
             "CREATE INDEX events_by_secret ON events (secret_id, id)".into(),
             "CREATE INDEX findings_by_repository ON findings (repository, present)".into(),
-            "CREATE INDEX owners_by_owner ON finding_owners (owner)".into(),
         ],
         _ => Vec::new(),
     }
