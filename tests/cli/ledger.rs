@@ -594,3 +594,38 @@ fn shards_split_a_repository_list_between_workers() {
     }
     assert_eq!(total, 8, "every repository is scanned by exactly one shard");
 }
+
+#[test]
+fn keytrailignore_leaves_out_values_it_names_and_reports_bad_lines() {
+    let (keep, drop) = (seeded_token("ignore-keep"), seeded_token("ignore-drop"));
+    let out = keytrail()
+        .arg("ignore")
+        .write_stdin(format!("{drop}\n"))
+        .output()
+        .unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        line.starts_with("sha256:") && !line.contains(&drop[4..]),
+        "{line}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.env"), format!("A={keep}\nB={drop}\n")).unwrap();
+    std::fs::write(
+        dir.path().join(".keytrailignore"),
+        format!("# fixtures\n{line}bogus\n"),
+    )
+    .unwrap();
+    let out = keytrail()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(report["summary"]["findings_ignored"], 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(".keytrailignore:3: expected `sha256:`"),
+        "{stderr}"
+    );
+}
