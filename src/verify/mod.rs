@@ -1,0 +1,241 @@
+//! Asking providers whether leaked secrets still work, and revoking them where a provider lets
+//! the holder do so.
+//!
+//! A [`Verifier`] holds the validator catalogue (built-in and user files), indexed by rule id,
+//! and one safe HTTP [`net::Client`]. A check renders the validator's request with the secret,
+//! sends it, and reads the answer as [`Validity`]: `inactive` patterns first, then `active`;
+//! rate limiting (429), server errors and anything unexpected are `unknown`, and failures to get
+//! an answer are `error`. Neither counts as inactive. Nothing here logs or returns the secret.
+
+pub mod net;
+pub mod notify;
+pub mod spec;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use net::{Answer, Client, NetOptions, Outgoing};
+use spec::{Expect, RequestSpec, ValidatorSpec};
+
+/// What a check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Validity {
+    /// The provider accepted the secret.
+    Active,
+    /// The provider rejected it as invalid or revoked.
+    Inactive,
+    /// The answer did not say (rate limited, unexpected status or body).
+    Unknown,
+    /// No answer (timeout, refused by policy, connection failure).
+    Error,
+}
+
+impl Validity {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Validity::Active => "active",
+            Validity::Inactive => "inactive",
+            Validity::Unknown => "unknown",
+            Validity::Error => "error",
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// The answer.
+    pub validity: Validity,
+    /// Which validator asked.
+    pub validator: String,
+    /// A short explanation (status code, refusal reason); never the secret.
+    pub message: String,
+}
+
+/// The result of a revocation request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// Whether the provider accepted it.
+    pub accepted: bool,
+    /// Which validator's revocation was used.
+    pub validator: String,
+    /// A short explanation.
+    pub message: String,
+}
+
+/// Validators by rule id, with the client they use.
+#[derive(Clone)]
+pub struct Verifier {
+    by_rule: HashMap<String, Arc<ValidatorSpec>>,
+    client: Client,
+}
+
+impl Verifier {
+    /// A verifier with the built-in catalogue plus `extra` validator files' contents.
+    pub fn new(extra: &[String], opts: NetOptions) -> Result<Verifier, spec::SpecError> {
+        let mut by_rule = HashMap::new();
+        for text in std::iter::once(spec::BUILTIN_VALIDATORS).chain(extra.iter().map(String::as_str)) {
+            for v in spec::parse(text)? {
+                let v = Arc::new(v);
+                for rule in &v.rules {
+                    by_rule.insert(rule.clone(), v.clone());
+                }
+            }
+        }
+        Ok(Verifier {
+            by_rule,
+            client: Client::new(opts),
+        })
+    }
+
+    /// Whether some validator checks this rule's secrets.
+    pub fn has_validator(&self, rule_id: &str) -> bool {
+        self.by_rule.contains_key(rule_id)
+    }
+
+    /// Number of validators.
+    pub fn validator_count(&self) -> usize {
+        let mut ids: Vec<&str> = self.by_rule.values().map(|v| v.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+
+    /// The client, for notifications.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Checks a secret found by `rule_id`; `None` when no validator covers the rule.
+    pub fn check(&self, rule_id: &str, secret: &str) -> Option<Check> {
+        let v = self.by_rule.get(rule_id)?;
+        let req = render(&v.request, secret);
+        let (validity, message) = match self.client.send(&req, &v.allowed_hosts()) {
+            Ok(answer) => judge(v, &answer),
+            Err(refusal) => (Validity::Error, refusal),
+        };
+        Some(Check {
+            validity,
+            validator: v.id.clone(),
+            message,
+        })
+    }
+
+    /// Asks the provider to revoke a secret; `None` when it offers no revocation API.
+    pub fn revoke(&self, rule_id: &str, secret: &str) -> Option<Revocation> {
+        let v = self.by_rule.get(rule_id)?;
+        let r = v.revoke.as_ref()?;
+        let req = render(&r.request, secret);
+        let (accepted, message) = match self.client.send(&req, &v.allowed_hosts()) {
+            Ok(a) if r.success.contains(&a.status) => (true, format!("HTTP {}", a.status)),
+            Ok(a) => (false, format!("HTTP {}", a.status)),
+            Err(refusal) => (false, refusal),
+        };
+        Some(Revocation {
+            accepted,
+            validator: v.id.clone(),
+            message,
+        })
+    }
+}
+
+/// The request with `{{secret}}` filled in.
+fn render(spec: &RequestSpec, secret: &str) -> Outgoing {
+    let fill = |t: &str| t.replace("{{secret}}", secret);
+    let mut headers: Vec<(String, String)> =
+        spec.headers.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
+    if let Some([user, pass]) = &spec.basic {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", fill(user), fill(pass)));
+        headers.push(("Authorization".into(), format!("Basic {token}")));
+    }
+    Outgoing {
+        method: spec.method.clone(),
+        url: fill(&spec.url),
+        headers,
+        body: spec.body.as_deref().map(fill),
+    }
+}
+
+/// Reads an answer: inactive first, then active; 429 and the rest are unknown.
+fn judge(v: &ValidatorSpec, a: &Answer) -> (Validity, String) {
+    let json: Option<serde_json::Value> = serde_json::from_str(&a.body).ok();
+    let status = format!("HTTP {}", a.status);
+    if matches(&v.inactive, a, json.as_ref()) {
+        (Validity::Inactive, status)
+    } else if matches(&v.active, a, json.as_ref()) {
+        (Validity::Active, status)
+    } else if a.status == 429 {
+        (Validity::Unknown, "rate limited (HTTP 429)".into())
+    } else {
+        (Validity::Unknown, format!("{status}: an answer this validator does not recognise"))
+    }
+}
+
+fn matches(e: &Expect, a: &Answer, json: Option<&serde_json::Value>) -> bool {
+    let status_ok = e.status.is_empty() || e.status.contains(&a.status);
+    let words_ok = e.body_contains.iter().all(|w| a.body.contains(w.as_str()));
+    let json_ok = e.json.iter().all(|(path, want)| {
+        json.and_then(|j| lookup(j, path))
+            .is_some_and(|got| same_value(got, want))
+    });
+    status_ok && words_ok && json_ok
+}
+
+fn lookup<'a>(json: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.').try_fold(json, |v, key| v.get(key))
+}
+
+fn same_value(got: &serde_json::Value, want: &toml::Value) -> bool {
+    match want {
+        toml::Value::Boolean(b) => got.as_bool() == Some(*b),
+        toml::Value::Integer(i) => got.as_i64() == Some(*i),
+        toml::Value::String(s) => got.as_str() == Some(s.as_str()),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_rendered_with_the_secret() {
+        let spec = RequestSpec {
+            method: "GET".into(),
+            url: "https://api.telegram.org/bot{{secret}}/getMe".into(),
+            headers: [("X-Key".to_string(), "k {{secret}}".to_string())].into(),
+            body: None,
+            basic: Some(["api".into(), "{{secret}}".into()]),
+        };
+        let r = render(&spec, "S3");
+        assert_eq!(r.url, "https://api.telegram.org/botS3/getMe");
+        assert!(r.headers.contains(&("X-Key".into(), "k S3".into())));
+        assert!(r.headers.contains(&("Authorization".into(), "Basic YXBpOlMz".into())));
+    }
+
+    #[test]
+    fn json_paths_and_words_decide() {
+        let v = spec::parse(spec::BUILTIN_VALIDATORS).unwrap();
+        let slack = v.iter().find(|v| v.id == "slack").unwrap();
+        let answer = |status, body: &str| Answer {
+            status,
+            body: body.into(),
+            location: None,
+        };
+        assert_eq!(judge(slack, &answer(200, r#"{"ok":true}"#)).0, Validity::Active);
+        assert_eq!(
+            judge(slack, &answer(200, r#"{"ok":false,"error":"invalid_auth"}"#)).0,
+            Validity::Inactive
+        );
+        assert_eq!(
+            judge(slack, &answer(200, r#"{"ok":false,"error":"ratelimited"}"#)).0,
+            Validity::Unknown
+        );
+        assert_eq!(judge(slack, &answer(429, "")).0, Validity::Unknown);
+        assert_eq!(judge(slack, &answer(200, "<html>")).0, Validity::Unknown);
+    }
+}
