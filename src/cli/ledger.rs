@@ -204,7 +204,7 @@ pub fn default_actor() -> String {
 }
 
 /// Reads `30m`, `12h`, `7d`, `2w` (or plain seconds) into seconds.
-fn parse_age(text: &str) -> Result<i64, String> {
+pub(super) fn parse_age(text: &str) -> Result<i64, String> {
     let t = text.trim();
     let (digits, unit) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),

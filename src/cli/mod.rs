@@ -5,6 +5,7 @@ mod ledger;
 mod record;
 mod rules;
 mod scan;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -66,6 +67,12 @@ pub enum Command {
     Ledger(ledger::LedgerCommand),
     /// Print the .keytrailignore line for each secret value read from standard input.
     Ignore,
+    /// Ask providers whether the ledger's unresolved secrets still work; close dead ones.
+    Verify(verify::VerifyArgs),
+    /// Revoke a secret through its provider's self-service API, then check it.
+    Revoke(verify::RevokeArgs),
+    /// Tell owners about unresolved secrets they have not been told about.
+    Notify(verify::NotifyArgs),
 }
 
 /// Sets up `tracing` on stderr: `KEYTRAIL_LOG` if set, else a level from -v / -q.
@@ -77,8 +84,15 @@ pub fn init_logging(global: &GlobalArgs) {
         (false, 2) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYTRAIL_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("KEYTRAIL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // The HTTP stack logs request paths and queries at trace level, and a validator's URL can
+    // hold the secret (`/bot<token>/getMe`): its logs are never shown, whatever the level.
+    for quiet in ["ureq=off", "ureq_proto=off", "rustls=off"] {
+        if let Ok(d) = quiet.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -94,6 +108,9 @@ pub fn run(args: Args) -> ExitCode {
         Command::Rules(c) => rules::run(c),
         Command::Ledger(c) => ledger::run(c, &args.global),
         Command::Ignore => ignore_lines(),
+        Command::Verify(a) => verify::run_verify(a, &args.global),
+        Command::Revoke(a) => verify::run_revoke(a, &args.global),
+        Command::Notify(a) => verify::run_notify(a, &args.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

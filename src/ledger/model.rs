@@ -24,11 +24,13 @@ pub enum EventKind {
     Removed,
     /// Present in code again after it had been removed.
     Reappeared,
+    /// The provider's revocation API was called (the answer is in the detail).
+    RevokeRequested,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::Detected,
         EventKind::Notified,
         EventKind::Checked,
@@ -36,6 +38,7 @@ impl EventKind {
         EventKind::Reopened,
         EventKind::Removed,
         EventKind::Reappeared,
+        EventKind::RevokeRequested,
     ];
 
     /// The stored name.
@@ -48,6 +51,7 @@ impl EventKind {
             EventKind::Reopened => "reopened",
             EventKind::Removed => "removed",
             EventKind::Reappeared => "reappeared",
+            EventKind::RevokeRequested => "revoke_requested",
         }
     }
 }
@@ -223,7 +227,7 @@ impl SecretState {
                     self.status = Status::Notified;
                 }
             }
-            EventKind::Checked => {}
+            EventKind::Checked | EventKind::RevokeRequested => {}
             EventKind::Resolved => {
                 if let Some(r) = e.detail_str("resolution").and_then(|r| r.parse().ok()) {
                     self.status = Status::Closed(r);
