@@ -2,6 +2,8 @@
 
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/fake_http.rs"]
+mod fake_http;
 #[path = "cli/git.rs"]
 mod git;
 #[path = "cli/ledger.rs"]
@@ -16,3 +18,5 @@ mod rules;
 mod scan;
 #[path = "cli/scan_bad_input.rs"]
 mod scan_bad_input;
+#[path = "cli/verify.rs"]
+mod verify;

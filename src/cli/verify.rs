@@ -41,7 +41,9 @@ impl NetArgs {
         let extra = self
             .validators
             .iter()
-            .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
+            .map(|p| {
+                std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Verifier::new(&extra, opts)?)
     }
@@ -90,10 +92,20 @@ pub struct NotifyArgs {
     #[command(flatten)]
     net: NetArgs,
     /// Slack-compatible incoming webhook URL (repeatable).
-    #[arg(long, value_name = "URL", env = "KEYTRAIL_SLACK_WEBHOOK", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYTRAIL_SLACK_WEBHOOK",
+        hide_env_values = true
+    )]
     slack_webhook: Vec<String>,
     /// Generic JSON webhook URL (repeatable).
-    #[arg(long, value_name = "URL", env = "KEYTRAIL_WEBHOOK", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYTRAIL_WEBHOOK",
+        hide_env_values = true
+    )]
     webhook: Vec<String>,
     /// Directory for one JSON file per notification.
     #[arg(long, value_name = "DIR")]
@@ -133,33 +145,42 @@ pub fn run_verify(a: VerifyArgs, global: &GlobalArgs) -> Result<u8> {
             tally.recent += 1;
             continue;
         }
+        let notified = last_at(&events, EventKind::Notified).is_some();
         match ledger.unseal(&row.fingerprint)? {
-            Some(plain) => work.push((row, String::from_utf8_lossy(&plain).into_owned())),
+            Some(plain) => work.push((row, String::from_utf8_lossy(&plain).into_owned(), notified)),
             None => tally.no_plaintext += 1,
         }
     }
     let results = check_all(&verifier, &work, a.net.concurrency);
-    for ((row, _), check) in work.iter().zip(results) {
-        record_check(&mut ledger, row, &check, &mut tally)?;
+    for ((row, _, notified), check) in work.iter().zip(results) {
+        record_check(&mut ledger, row, &check, *notified, &mut tally)?;
     }
     tally.print(global.quiet);
     Ok(EXIT_CLEAN)
 }
 
 /// Runs the checks on `concurrency` threads, keeping the input order.
-fn check_all(verifier: &Verifier, work: &[(SecretRow, String)], concurrency: usize) -> Vec<Check> {
+fn check_all(
+    verifier: &Verifier,
+    work: &[(SecretRow, String, bool)],
+    concurrency: usize,
+) -> Vec<Check> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<Check>> = vec![None; work.len()];
     let slots: Vec<std::sync::Mutex<&mut Option<Check>>> =
         results.iter_mut().map(std::sync::Mutex::new).collect();
     std::thread::scope(|s| {
         for _ in 0..concurrency.clamp(1, 16) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((row, secret)) = work.get(i) else { break };
-                let check = verifier.check(&row.rule_id, secret);
-                if let Ok(mut slot) = slots[i].lock() {
-                    **slot = check;
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((row, secret, _)) = work.get(i) else {
+                        break;
+                    };
+                    let check = verifier.check(&row.rule_id, secret);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        **slot = check;
+                    }
                 }
             });
         }
@@ -178,11 +199,17 @@ fn check_all(verifier: &Verifier, work: &[(SecretRow, String)], concurrency: usi
 }
 
 /// Appends the check; closes the secret as revoked when it is inactive after notification.
-fn record_check(ledger: &mut Ledger, row: &SecretRow, check: &Check, tally: &mut Tally) -> Result<()> {
+fn record_check(
+    ledger: &mut Ledger,
+    row: &SecretRow,
+    check: &Check,
+    notified: bool,
+    tally: &mut Tally,
+) -> Result<()> {
     let detail = json!({"result": check.validity.as_str(), "validator": check.validator, "message": check.message});
-    let state = ledger.append_event(&row.fingerprint, EventKind::Checked, "verify", detail)?;
+    ledger.append_event(&row.fingerprint, EventKind::Checked, "verify", detail)?;
     tally.count(check.validity);
-    if check.validity == Validity::Inactive && state.notified_at.is_some() {
+    if check.validity == Validity::Inactive && notified {
         close_revoked(ledger, &row.fingerprint, &check.validator)?;
         tally.closed += 1;
     }
@@ -244,10 +271,16 @@ impl Tally {
             );
         }
         if self.no_validator > 0 {
-            eprintln!("keytrail: {} secret(s) have no validator", self.no_validator);
+            eprintln!(
+                "keytrail: {} secret(s) have no validator",
+                self.no_validator
+            );
         }
         if self.recent > 0 {
-            eprintln!("keytrail: {} secret(s) were checked recently and skipped", self.recent);
+            eprintln!(
+                "keytrail: {} secret(s) were checked recently and skipped",
+                self.recent
+            );
         }
     }
 }
@@ -270,7 +303,11 @@ pub fn run_revoke(a: RevokeArgs, global: &GlobalArgs) -> Result<u8> {
     };
     let detail = json!({"validator": r.validator, "accepted": r.accepted, "message": r.message});
     ledger.append_event(&fp, EventKind::RevokeRequested, &default_actor(), detail)?;
-    println!("revocation {}: {}", if r.accepted { "accepted" } else { "refused" }, sanitize(&r.message));
+    println!(
+        "revocation {}: {}",
+        if r.accepted { "accepted" } else { "refused" },
+        sanitize(&r.message)
+    );
     if let Some(check) = verifier.check(&rule, &plain) {
         let detail = json!({"result": check.validity.as_str(), "validator": check.validator, "message": check.message});
         ledger.append_event(&fp, EventKind::Checked, "revoke", detail)?;
@@ -326,7 +363,12 @@ pub fn run_notify(a: NotifyArgs, global: &GlobalArgs) -> Result<u8> {
 }
 
 fn channels(a: &NotifyArgs) -> Vec<Channel> {
-    let mut out: Vec<Channel> = a.slack_webhook.iter().cloned().map(Channel::Slack).collect();
+    let mut out: Vec<Channel> = a
+        .slack_webhook
+        .iter()
+        .cloned()
+        .map(Channel::Slack)
+        .collect();
     out.extend(a.webhook.iter().cloned().map(Channel::Webhook));
     out.extend(a.outbox.clone().map(Channel::Outbox));
     out

@@ -78,7 +78,9 @@ impl Verifier {
     /// A verifier with the built-in catalogue plus `extra` validator files' contents.
     pub fn new(extra: &[String], opts: NetOptions) -> Result<Verifier, spec::SpecError> {
         let mut by_rule = HashMap::new();
-        for text in std::iter::once(spec::BUILTIN_VALIDATORS).chain(extra.iter().map(String::as_str)) {
+        for text in
+            std::iter::once(spec::BUILTIN_VALIDATORS).chain(extra.iter().map(String::as_str))
+        {
             for v in spec::parse(text)? {
                 let v = Arc::new(v);
                 for rule in &v.rules {
@@ -146,10 +148,17 @@ impl Verifier {
 /// The request with `{{secret}}` filled in.
 fn render(spec: &RequestSpec, secret: &str) -> Outgoing {
     let fill = |t: &str| t.replace("{{secret}}", secret);
-    let mut headers: Vec<(String, String)> =
-        spec.headers.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
+    let mut headers: Vec<(String, String)> = spec
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), fill(v)))
+        .collect();
     if let Some([user, pass]) = &spec.basic {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", fill(user), fill(pass)));
+        let token = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            fill(user),
+            fill(pass)
+        ));
         headers.push(("Authorization".into(), format!("Basic {token}")));
     }
     Outgoing {
@@ -171,7 +180,10 @@ fn judge(v: &ValidatorSpec, a: &Answer) -> (Validity, String) {
     } else if a.status == 429 {
         (Validity::Unknown, "rate limited (HTTP 429)".into())
     } else {
-        (Validity::Unknown, format!("{status}: an answer this validator does not recognise"))
+        (
+            Validity::Unknown,
+            format!("{status}: an answer this validator does not recognise"),
+        )
     }
 }
 
@@ -214,7 +226,10 @@ mod tests {
         let r = render(&spec, "S3");
         assert_eq!(r.url, "https://api.telegram.org/botS3/getMe");
         assert!(r.headers.contains(&("X-Key".into(), "k S3".into())));
-        assert!(r.headers.contains(&("Authorization".into(), "Basic YXBpOlMz".into())));
+        assert!(
+            r.headers
+                .contains(&("Authorization".into(), "Basic YXBpOlMz".into()))
+        );
     }
 
     #[test]
@@ -226,9 +241,16 @@ mod tests {
             body: body.into(),
             location: None,
         };
-        assert_eq!(judge(slack, &answer(200, r#"{"ok":true}"#)).0, Validity::Active);
         assert_eq!(
-            judge(slack, &answer(200, r#"{"ok":false,"error":"invalid_auth"}"#)).0,
+            judge(slack, &answer(200, r#"{"ok":true}"#)).0,
+            Validity::Active
+        );
+        assert_eq!(
+            judge(
+                slack,
+                &answer(200, r#"{"ok":false,"error":"invalid_auth"}"#)
+            )
+            .0,
             Validity::Inactive
         );
         assert_eq!(

@@ -66,7 +66,9 @@ pub fn parse_overrides(spec: &str) -> Result<HashMap<String, SocketAddr>, String
             .parse()
             .map_err(|_| format!("{OVERRIDE_ENV}: {addr:?} is not an address:port"))?;
         if !addr.ip().is_loopback() {
-            return Err(format!("{OVERRIDE_ENV}: only loopback targets are allowed, not {addr}"));
+            return Err(format!(
+                "{OVERRIDE_ENV}: only loopback targets are allowed, not {addr}"
+            ));
         }
         out.insert(host.to_ascii_lowercase(), addr);
     }
@@ -291,7 +293,19 @@ mod tests {
 
     #[test]
     fn only_public_addresses_pass() {
-        for bad in ["10.0.0.1", "169.254.169.254", "127.0.0.1", "192.168.1.1", "172.16.0.1", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1"] {
+        for bad in [
+            "10.0.0.1",
+            "169.254.169.254",
+            "127.0.0.1",
+            "192.168.1.1",
+            "172.16.0.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
             assert!(!is_public(bad.parse().unwrap()), "{bad}");
         }
         for good in ["140.82.112.5", "1.1.1.1", "2606:4700::1111"] {
@@ -323,7 +337,10 @@ mod tests {
             let err = get(&format!("https://{ip}/latest/meta-data"), ip);
             assert!(err.contains("non-public address"), "{ip}: {err}");
         }
-        assert!(get("https://evil.example/x", "api.github.com").contains("not a host this check may reach"));
+        assert!(
+            get("https://evil.example/x", "api.github.com")
+                .contains("not a host this check may reach")
+        );
         assert!(get("http://api.github.com/", "api.github.com").contains("only https"));
     }
 }

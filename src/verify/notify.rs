@@ -32,7 +32,11 @@ pub struct Notice {
 impl Notice {
     /// The human text of the notice (Slack `text`, email body).
     pub fn text(&self) -> String {
-        let owners = if self.owners.is_empty() { "(unowned)".to_string() } else { self.owners.join(", ") };
+        let owners = if self.owners.is_empty() {
+            "(unowned)".to_string()
+        } else {
+            self.owners.join(", ")
+        };
         let mut t = format!(
             "*Leaked credential* ({}) `{}` owned by {owners}\n",
             self.rule_id, self.redacted
@@ -44,7 +48,10 @@ impl Notice {
             t.push_str(&format!("• … and {} more places\n", self.places.len() - 10));
         }
         t.push_str(&self.action);
-        t.push_str(&format!("\nkeytrail secret {}", &self.fingerprint[..self.fingerprint.len().min(16)]));
+        t.push_str(&format!(
+            "\nkeytrail secret {}",
+            &self.fingerprint[..self.fingerprint.len().min(16)]
+        ));
         t
     }
 }
@@ -99,12 +106,23 @@ impl Default for Retry {
 }
 
 /// Delivers one notice; `Err` says why the last attempt failed.
-pub fn deliver(client: &Client, channel: &Channel, notice: &Notice, retry: Retry) -> Result<(), String> {
+pub fn deliver(
+    client: &Client,
+    channel: &Channel,
+    notice: &Notice,
+    retry: Retry,
+) -> Result<(), String> {
     match channel {
         Channel::Outbox(dir) => write_outbox(dir, notice),
-        Channel::Slack(url) => post(client, url, &serde_json::json!({"text": notice.text()}), retry),
+        Channel::Slack(url) => post(
+            client,
+            url,
+            &serde_json::json!({"text": notice.text()}),
+            retry,
+        ),
         Channel::Webhook(url) => {
-            let body = serde_json::json!({"type": "keytrail.notice", "version": 1, "notice": notice});
+            let body =
+                serde_json::json!({"type": "keytrail.notice", "version": 1, "notice": notice});
             post(client, url, &body, retry)
         }
     }
@@ -132,14 +150,20 @@ fn post(client: &Client, url: &str, body: &serde_json::Value, retry: Retry) -> R
             delay *= 2;
         }
     }
-    Err(format!("{host}: {last} after {} attempts", retry.attempts.max(1)))
+    Err(format!(
+        "{host}: {last} after {} attempts",
+        retry.attempts.max(1)
+    ))
 }
 
 fn write_outbox(dir: &std::path::Path, notice: &Notice) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("outbox {}: {e}", dir.display());
     std::fs::create_dir_all(dir).map_err(fail)?;
     let stamp = jiff::Timestamp::now().as_millisecond();
-    let name = format!("{stamp}-{}.json", &notice.fingerprint[..notice.fingerprint.len().min(16)]);
+    let name = format!(
+        "{stamp}-{}.json",
+        &notice.fingerprint[..notice.fingerprint.len().min(16)]
+    );
     let tmp = dir.join(format!(".{name}.tmp"));
     let body = serde_json::json!({"type": "keytrail.notice", "version": 1, "subject": format!("Leaked credential: {}", notice.rule_id), "text": notice.text(), "notice": notice});
     std::fs::write(&tmp, body.to_string()).map_err(fail)?;

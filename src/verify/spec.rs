@@ -130,7 +130,9 @@ impl ValidatorSpec {
             return Err(fail("names no rules".into()));
         }
         if self.active.is_empty() || self.inactive.is_empty() {
-            return Err(fail("`active` and `inactive` must each require something".into()));
+            return Err(fail(
+                "`active` and `inactive` must each require something".into(),
+            ));
         }
         let mut requests = vec![&self.request];
         requests.extend(self.revoke.as_ref().map(|r| &r.request));
@@ -142,7 +144,10 @@ impl ValidatorSpec {
 }
 
 fn check_request(r: &RequestSpec, has_hosts: bool) -> Result<(), String> {
-    if !matches!(r.method.as_str(), "GET" | "POST" | "DELETE" | "HEAD" | "PATCH") {
+    if !matches!(
+        r.method.as_str(),
+        "GET" | "POST" | "DELETE" | "HEAD" | "PATCH"
+    ) {
         return Err(format!("unsupported method {:?}", r.method));
     }
     let secret_is_url = r.url.starts_with("{{secret}}");
@@ -161,7 +166,9 @@ fn check_request(r: &RequestSpec, has_hosts: bool) -> Result<(), String> {
     let uses_secret = r.url.contains("{{secret}}")
         || r.headers.values().any(|v| v.contains("{{secret}}"))
         || r.body.as_deref().is_some_and(|b| b.contains("{{secret}}"))
-        || r.basic.as_ref().is_some_and(|b| b.iter().any(|p| p.contains("{{secret}}")));
+        || r.basic
+            .as_ref()
+            .is_some_and(|b| b.iter().any(|p| p.contains("{{secret}}")));
     if !uses_secret {
         return Err("the request never uses {{secret}}".into());
     }
@@ -220,13 +227,22 @@ mod tests {
         assert!(parse(&spec("https://{{secret}}.example.com/", "")).is_err());
         assert!(parse(&spec("{{secret}}", "")).is_err());
         assert!(parse(&spec("{{secret}}", "hosts = [\"hooks.example.com\"]")).is_ok());
-        assert!(parse(&spec("https://api.example.com/", "")).is_err(), "secret unused");
+        assert!(
+            parse(&spec("https://api.example.com/", "")).is_err(),
+            "secret unused"
+        );
     }
 
     #[test]
     fn hosts_are_read_from_urls() {
-        assert_eq!(host_of("https://API.GitHub.com:443/user").as_deref(), Some("api.github.com"));
-        assert_eq!(host_of("https://u:p@h.example/x").as_deref(), Some("h.example"));
+        assert_eq!(
+            host_of("https://API.GitHub.com:443/user").as_deref(),
+            Some("api.github.com")
+        );
+        assert_eq!(
+            host_of("https://u:p@h.example/x").as_deref(),
+            Some("h.example")
+        );
         assert_eq!(host_of("http://[::1]:80/").as_deref(), Some("::1"));
         assert_eq!(host_of("nothing"), None);
     }

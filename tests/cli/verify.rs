@@ -1,0 +1,502 @@
+//! Validators against fake providers on 127.0.0.1, network safety, and the lifecycle scenario:
+//! scan → notify → verify on later days while the provider revokes secrets.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use keytrail::verify::net::NetOptions;
+use keytrail::verify::spec::{BUILTIN_VALIDATORS, parse};
+use keytrail::verify::{Validity, Verifier};
+
+use crate::common::{keytrail, seeded_token};
+use crate::fake_http::{FakeServer, Reply};
+
+/// A status and body.
+type Answer = (u16, &'static str);
+
+/// Realistic (active, inactive) answers of each provider.
+const ANSWERS: &[(&str, Answer, Answer)] = &[
+    (
+        "github",
+        (200, r#"{"login":"octocat"}"#),
+        (401, r#"{"message":"Bad credentials"}"#),
+    ),
+    (
+        "gitlab",
+        (200, r#"{"id":1,"active":true}"#),
+        (401, r#"{"message":"401 Unauthorized"}"#),
+    ),
+    (
+        "slack",
+        (200, r#"{"ok":true,"user":"bot"}"#),
+        (200, r#"{"ok":false,"error":"invalid_auth"}"#),
+    ),
+    (
+        "slack.webhook",
+        (400, "invalid_payload"),
+        (404, "no_service"),
+    ),
+    (
+        "stripe",
+        (200, r#"{"object":"balance"}"#),
+        (401, r#"{"error":{"type":"invalid_request_error"}}"#),
+    ),
+    (
+        "openai",
+        (200, r#"{"data":[]}"#),
+        (401, r#"{"error":{"code":"invalid_api_key"}}"#),
+    ),
+    (
+        "openai.admin",
+        (200, r#"{"data":[]}"#),
+        (401, r#"{"error":{"code":"invalid_api_key"}}"#),
+    ),
+    (
+        "anthropic",
+        (200, r#"{"data":[]}"#),
+        (
+            401,
+            r#"{"type":"error","error":{"type":"authentication_error"}}"#,
+        ),
+    ),
+    (
+        "huggingface",
+        (200, r#"{"name":"me"}"#),
+        (401, r#"{"error":"Invalid credentials"}"#),
+    ),
+    (
+        "replicate",
+        (200, r#"{"username":"me"}"#),
+        (401, r#"{"detail":"Invalid token."}"#),
+    ),
+    (
+        "groq",
+        (200, r#"{"data":[]}"#),
+        (401, r#"{"error":{"code":"invalid_api_key"}}"#),
+    ),
+    (
+        "mistral",
+        (200, r#"{"data":[]}"#),
+        (401, r#"{"message":"Unauthorized"}"#),
+    ),
+    (
+        "cohere",
+        (200, r#"{"valid":true}"#),
+        (401, r#"{"message":"invalid api token"}"#),
+    ),
+    (
+        "sendgrid",
+        (200, r#"{"scopes":[]}"#),
+        (401, r#"{"errors":[{"message":"authorization required"}]}"#),
+    ),
+    ("mailgun", (200, r#"{"items":[]}"#), (401, "Forbidden")),
+    (
+        "datadog",
+        (200, r#"{"valid":true}"#),
+        (403, r#"{"errors":["Forbidden"]}"#),
+    ),
+    (
+        "digitalocean",
+        (200, r#"{"account":{}}"#),
+        (401, r#"{"id":"unauthorized"}"#),
+    ),
+    (
+        "heroku",
+        (200, r#"{"email":"a@b"}"#),
+        (401, r#"{"id":"unauthorized"}"#),
+    ),
+    (
+        "npm",
+        (200, r#"{"username":"me"}"#),
+        (401, r#"{"error":"You must be logged in"}"#),
+    ),
+    (
+        "discord.bot",
+        (200, r#"{"id":"1","bot":true}"#),
+        (401, r#"{"message":"401: Unauthorized"}"#),
+    ),
+    (
+        "discord.webhook",
+        (200, r#"{"type":1,"id":"1"}"#),
+        (404, r#"{"message":"Unknown Webhook"}"#),
+    ),
+    (
+        "telegram",
+        (200, r#"{"ok":true,"result":{}}"#),
+        (401, r#"{"ok":false,"error_code":401}"#),
+    ),
+    (
+        "postman",
+        (200, r#"{"user":{}}"#),
+        (401, r#"{"error":{"name":"AuthenticationError"}}"#),
+    ),
+    (
+        "linear",
+        (200, r#"{"data":{"viewer":{"id":"1"}}}"#),
+        (
+            400,
+            r#"{"errors":[{"extensions":{"code":"AUTHENTICATION_ERROR"}}]}"#,
+        ),
+    ),
+    (
+        "sentry",
+        (200, r#"{"version":"0","auth":{"scopes":[]}}"#),
+        (401, r#"{"detail":"Invalid token"}"#),
+    ),
+    (
+        "doppler",
+        (200, r#"{"slug":"me"}"#),
+        (
+            401,
+            r#"{"messages":["Invalid Auth token"],"success":false}"#,
+        ),
+    ),
+    (
+        "notion",
+        (200, r#"{"object":"user"}"#),
+        (401, r#"{"code":"unauthorized"}"#),
+    ),
+    (
+        "airtable",
+        (200, r#"{"id":"usr1"}"#),
+        (401, r#"{"error":{"type":"AUTHENTICATION_REQUIRED"}}"#),
+    ),
+    (
+        "figma",
+        (200, r#"{"id":"1"}"#),
+        (403, r#"{"status":403,"err":"Invalid token"}"#),
+    ),
+    (
+        "mapbox",
+        (200, r#"{"code":"TokenValid"}"#),
+        (401, r#"{"code":"TokenInvalid"}"#),
+    ),
+    (
+        "cloudflare",
+        (200, r#"{"result":{"status":"active"},"success":true}"#),
+        (401, r#"{"success":false}"#),
+    ),
+];
+
+/// A secret shaped as the validator expects (URL secrets live on the validator's host).
+fn sample_secret(hosts: &[String], url: &str) -> String {
+    if url.starts_with("{{secret}}") {
+        format!("https://{}/api/webhooks/123/kt-test-secret-0001", hosts[0])
+    } else {
+        "kt-test-secret-0001".into()
+    }
+}
+
+#[test]
+fn every_validator_reads_active_inactive_rate_limited_malformed_and_silent_answers() {
+    let specs = parse(BUILTIN_VALIDATORS).unwrap();
+    assert!(specs.len() >= 25);
+    let mode = Arc::new(AtomicU8::new(0));
+    let current: Arc<Mutex<(Reply, Reply)>> =
+        Arc::new(Mutex::new((Reply::Garbage, Reply::Garbage)));
+    let server = {
+        let (mode, current) = (mode.clone(), current.clone());
+        FakeServer::start(move |_| {
+            let (active, inactive) = current.lock().unwrap().clone();
+            match mode.load(Ordering::SeqCst) {
+                0 => active,
+                1 => inactive,
+                2 => Reply::status(429, r#"{"error":"rate limited"}"#),
+                3 => Reply::Garbage,
+                _ => Reply::Hang(Duration::from_secs(3)),
+            }
+        })
+    };
+    let mut tested = HashSet::new();
+    for spec in &specs {
+        let (_, active, inactive) = ANSWERS
+            .iter()
+            .find(|(id, ..)| *id == spec.id)
+            .unwrap_or_else(|| panic!("no fake answers for validator {}", spec.id));
+        *current.lock().unwrap() = (
+            Reply::status(active.0, active.1),
+            Reply::status(inactive.0, inactive.1),
+        );
+        let mut opts = NetOptions {
+            timeout: Duration::from_secs(1),
+            min_interval: Duration::ZERO,
+            ..NetOptions::default()
+        };
+        for h in spec.allowed_hosts() {
+            opts.overrides.insert(h, server.addr);
+        }
+        let verifier = Verifier::new(&[], opts).unwrap();
+        let secret = sample_secret(&spec.allowed_hosts(), &spec.request.url);
+        let rule = &spec.rules[0];
+        let expect = [
+            Validity::Active,
+            Validity::Inactive,
+            Validity::Unknown,
+            Validity::Error,
+            Validity::Error,
+        ];
+        for (m, want) in expect.iter().enumerate() {
+            mode.store(m as u8, Ordering::SeqCst);
+            let got = verifier
+                .check(rule, &secret)
+                .expect("validator for its rule");
+            assert_eq!(
+                got.validity, *want,
+                "{} in mode {m}: {}",
+                spec.id, got.message
+            );
+            assert!(
+                !got.message.contains(&secret),
+                "{}: message holds the secret",
+                spec.id
+            );
+        }
+        let last = server.requests().pop().unwrap_or_default();
+        let basic = spec.request.basic.is_some()
+            && last.to_ascii_lowercase().contains("authorization: basic");
+        assert!(
+            last.contains(
+                secret
+                    .trim_start_matches("https://")
+                    .split('/')
+                    .next_back()
+                    .unwrap_or_default()
+            ) || basic,
+            "{}: the request does not carry the secret:\n{last}",
+            spec.id
+        );
+        tested.insert(spec.id.clone());
+    }
+    assert_eq!(tested.len(), specs.len());
+}
+
+#[test]
+fn private_addresses_and_redirects_to_other_hosts_are_refused() {
+    let user_validators = r#"
+[[validator]]
+id = "metadata"
+rules = ["x.metadata"]
+[validator.request]
+url = "https://169.254.169.254/latest/{{secret}}"
+[validator.active]
+status = [200]
+[validator.inactive]
+status = [401]
+
+[[validator]]
+id = "ten"
+rules = ["x.ten"]
+[validator.request]
+url = "https://10.0.0.1/{{secret}}"
+[validator.active]
+status = [200]
+[validator.inactive]
+status = [401]
+
+[[validator]]
+id = "loop"
+rules = ["x.loop"]
+[validator.request]
+url = "https://127.0.0.1/{{secret}}"
+[validator.active]
+status = [200]
+[validator.inactive]
+status = [401]
+"#;
+    let verifier = Verifier::new(&[user_validators.to_string()], NetOptions::default()).unwrap();
+    for rule in ["x.metadata", "x.ten", "x.loop"] {
+        let c = verifier.check(rule, "s3cr3t").unwrap();
+        assert_eq!(c.validity, Validity::Error, "{rule}");
+        assert!(
+            c.message.contains("non-public address"),
+            "{rule}: {}",
+            c.message
+        );
+    }
+    let server = FakeServer::start(|_| Reply::Http {
+        status: 302,
+        body: String::new(),
+        headers: vec![("Location".into(), "https://evil.example/steal".into())],
+    });
+    let mut opts = NetOptions::default();
+    opts.overrides.insert("api.github.com".into(), server.addr);
+    let verifier = Verifier::new(&[], opts).unwrap();
+    let c = verifier.check("github.pat.classic", "ghp_x").unwrap();
+    assert_eq!(c.validity, Validity::Error);
+    assert!(
+        c.message
+            .contains("refusing a redirect from api.github.com to evil.example"),
+        "{}",
+        c.message
+    );
+}
+
+/// A fake GitHub that knows which tokens are revoked, and a webhook receiver.
+struct World {
+    revoked: Arc<Mutex<HashSet<String>>>,
+    github: FakeServer,
+    hooks: FakeServer,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let revoked: Arc<Mutex<HashSet<String>>> = Arc::default();
+        let seen = revoked.clone();
+        let github = FakeServer::start(move |req| {
+            let token = req
+                .lines()
+                .find_map(|l| {
+                    let lower = l.to_ascii_lowercase();
+                    lower
+                        .starts_with("authorization: token ")
+                        .then(|| l[21..].to_string())
+                })
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            if seen.lock().unwrap().contains(&token) {
+                Reply::status(401, r#"{"message":"Bad credentials"}"#)
+            } else {
+                Reply::status(200, r#"{"login":"octocat"}"#)
+            }
+        });
+        let hooks = FakeServer::start(|_| Reply::status(200, "ok"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fp.key"), "k".repeat(40)).unwrap();
+        std::fs::write(dir.path().join("seal.key"), "5e".repeat(32)).unwrap();
+        World {
+            revoked,
+            github,
+            hooks,
+            dir,
+        }
+    }
+
+    fn run(&self, now: &str, args: &[&str]) -> (i32, String, String) {
+        let overrides = format!(
+            "{},{}",
+            self.github.override_for("api.github.com"),
+            self.hooks.override_for("hooks.example.test")
+        );
+        let out = keytrail()
+            .env("KEYTRAIL_LOG", "trace")
+            .env("KEYTRAIL_LEDGER", self.dir.path().join("ledger.db"))
+            .env("KEYTRAIL_LEDGER_KEY_FILE", self.dir.path().join("fp.key"))
+            .env(
+                "KEYTRAIL_SEALING_KEY_FILE",
+                self.dir.path().join("seal.key"),
+            )
+            .env("KEYTRAIL_TEST_HOST_OVERRIDE", overrides)
+            .args(["--now", now])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn statuses(&self) -> Vec<(String, String)> {
+        let (_, out, _) = self.run(
+            "2026-03-30",
+            &["ledger", "list", "--status", "all", "--format", "json"],
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let mut rows: Vec<(String, String)> = v["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["redacted"].to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+}
+
+#[test]
+fn scan_notify_and_verify_follow_secrets_until_the_provider_revokes_them() {
+    let w = World::new();
+    let (a, b) = (seeded_token("life-a"), seeded_token("life-b"));
+    let tree = w.dir.path().join("repo");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("a.env"), format!("GITHUB_TOKEN={a}\n")).unwrap();
+    std::fs::write(tree.join("b.sh"), format!("export GH_TOKEN={b}\n")).unwrap();
+    let mut logs = String::new();
+    let mut step = |now: &str, args: &[&str]| {
+        let (code, out, err) = w.run(now, args);
+        logs.push_str(&out);
+        logs.push_str(&err);
+        (code, out, err)
+    };
+    let tree_arg = tree.display().to_string();
+    assert_eq!(
+        step("2026-03-01T09:00:00Z", &["scan", "-q", &tree_arg]).0,
+        1
+    );
+    let (code, out, err) = step(
+        "2026-03-01T10:00:00Z",
+        &[
+            "notify",
+            "--webhook",
+            "https://hooks.example.test/keytrail",
+            "--retry-delay",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 notification(s) delivered"), "{out}");
+    let delivered = w.hooks.requests();
+    assert_eq!(delivered.len(), 2);
+    assert!(
+        delivered
+            .iter()
+            .all(|r| r.contains("github.pat.classic") && r.contains("a.env") || r.contains("b.sh"))
+    );
+    // Told once: a second run the same week sends nothing.
+    let (_, out, _) = step(
+        "2026-03-02T10:00:00Z",
+        &["notify", "--webhook", "https://hooks.example.test/keytrail"],
+    );
+    assert!(out.contains("0 notification(s) delivered"), "{out}");
+
+    let (_, out, _) = step("2026-03-02T10:00:00Z", &["verify"]);
+    assert!(out.contains("2 active, 0 inactive"), "{out}");
+    w.revoked.lock().unwrap().insert(a.clone());
+    let (_, out, _) = step("2026-03-04T10:00:00Z", &["verify"]);
+    assert!(
+        out.contains("1 active, 1 inactive") && out.contains("1 closed as revoked"),
+        "{out}"
+    );
+    w.revoked.lock().unwrap().insert(b.clone());
+    let (_, out, _) = step("2026-03-04T10:30:00Z", &["verify"]);
+    assert!(
+        out.contains("checked 0"),
+        "recently checked secrets are skipped: {out}"
+    );
+    let (_, out, _) = step("2026-03-08T10:00:00Z", &["verify"]);
+    assert!(out.contains("0 active, 1 inactive"), "{out}");
+    let statuses: Vec<String> = w.statuses().into_iter().map(|(_, s)| s).collect();
+    assert_eq!(statuses, ["revoked", "revoked"]);
+
+    for secret in [&a, &b] {
+        assert!(
+            !logs.contains(&secret[4..]),
+            "a secret reached the output at trace level"
+        );
+        for r in w.hooks.requests() {
+            assert!(!r.contains(&secret[4..]), "a secret reached a notification");
+        }
+    }
+}
