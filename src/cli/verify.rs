@@ -146,10 +146,22 @@ pub fn run_verify(a: VerifyArgs, global: &GlobalArgs) -> Result<u8> {
             continue;
         }
         let notified = last_at(&events, EventKind::Notified).is_some();
-        match ledger.unseal(&row.fingerprint)? {
-            Some(plain) => work.push((row, String::from_utf8_lossy(&plain).into_owned(), notified)),
-            None => tally.no_plaintext += 1,
-        }
+        let Some(plain) = ledger.unseal(&row.fingerprint)? else {
+            tally.no_plaintext += 1;
+            continue;
+        };
+        let partner = match verifier.partner_rule(&row.rule_id) {
+            None => None,
+            Some(rule) => match ledger.paired_plaintext(&row.fingerprint, rule)? {
+                Some(p) => Some(String::from_utf8_lossy(&p).into_owned()),
+                None => {
+                    tally.no_partner += 1;
+                    continue;
+                }
+            },
+        };
+        let secret = String::from_utf8_lossy(&plain).into_owned();
+        work.push((row, Material { secret, partner }, notified));
     }
     let results = check_all(&verifier, &work, a.net.concurrency);
     for ((row, _, notified), check) in work.iter().zip(results) {
@@ -162,7 +174,7 @@ pub fn run_verify(a: VerifyArgs, global: &GlobalArgs) -> Result<u8> {
 /// Runs the checks on `concurrency` threads, keeping the input order.
 fn check_all(
     verifier: &Verifier,
-    work: &[(SecretRow, String, bool)],
+    work: &[(SecretRow, Material, bool)],
     concurrency: usize,
 ) -> Vec<Check> {
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -174,10 +186,13 @@ fn check_all(
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((row, secret, _)) = work.get(i) else {
+                    let Some((row, m, _)) = work.get(i) else {
                         break;
                     };
-                    let check = verifier.check(&row.rule_id, secret);
+                    let check = match &m.partner {
+                        Some(p) => verifier.check_pair(&row.rule_id, &m.secret, p),
+                        None => verifier.check(&row.rule_id, &m.secret),
+                    };
                     if let Ok(mut slot) = slots[i].lock() {
                         **slot = check;
                     }
@@ -225,6 +240,12 @@ fn last_at(events: &[crate::ledger::model::Event], kind: EventKind) -> Option<i6
     events.iter().rev().find(|e| e.kind == kind).map(|e| e.at)
 }
 
+/// What a check needs: the secret and, for paired secrets, its partner.
+struct Material {
+    secret: String,
+    partner: Option<String>,
+}
+
 /// What a verify run did.
 #[derive(Debug, Default)]
 struct Tally {
@@ -236,6 +257,7 @@ struct Tally {
     recent: u64,
     no_validator: u64,
     no_plaintext: u64,
+    no_partner: u64,
 }
 
 impl Tally {
@@ -268,6 +290,13 @@ impl Tally {
                 "keytrail: {} secret(s) cannot be re-checked: the ledger holds no sealed plain text \
                  for them (scan with a sealing key to store it)",
                 self.no_plaintext
+            );
+        }
+        if self.no_partner > 0 {
+            eprintln!(
+                "keytrail: {} secret(s) need a partner the ledger does not hold (an AWS secret key \
+                 needs its access key id in the same file)",
+                self.no_partner
             );
         }
         if self.no_validator > 0 {

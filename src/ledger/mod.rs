@@ -214,6 +214,28 @@ impl Ledger {
         Ok(row.and_then(|r| r.first().and_then(Value::as_i64)))
     }
 
+    /// The plain text of the secret found by `rule` nearest to one of this secret's places (the
+    /// same repository and path), when the ledger holds it sealed.
+    pub fn paired_plaintext(
+        &mut self,
+        fingerprint: &str,
+        rule: &str,
+    ) -> Result<Option<Vec<u8>>, LedgerError> {
+        let row = self.db.query_opt(
+            "SELECT s2.fingerprint FROM secrets s1
+             JOIN findings f1 ON f1.secret_id = s1.id
+             JOIN findings f2 ON f2.repository = f1.repository AND f2.path = f1.path
+             JOIN secrets s2 ON s2.id = f2.secret_id
+             WHERE s1.fingerprint = ? AND s2.rule_id = ? AND s2.sealed IS NOT NULL
+             ORDER BY abs(f2.line - f1.line) LIMIT 1",
+            &[fingerprint.into(), rule.into()],
+        )?;
+        match row.and_then(|r| r.first().and_then(|v| v.as_str().map(str::to_string))) {
+            Some(partner) => self.unseal(&partner),
+            None => Ok(None),
+        }
+    }
+
     /// The plain text of a secret, when the ledger seals plain text and holds this one.
     pub fn unseal(&mut self, fingerprint: &str) -> Result<Option<Vec<u8>>, LedgerError> {
         let Some(key) = &self.sealing else {

@@ -7,6 +7,7 @@
 //! rate limiting (429), server errors and anything unexpected are `unknown`, and failures to get
 //! an answer are `error`. Neither counts as inactive. Nothing here logs or returns the secret.
 
+pub mod aws;
 pub mod net;
 pub mod notify;
 pub mod spec;
@@ -96,7 +97,49 @@ impl Verifier {
 
     /// Whether some validator checks this rule's secrets.
     pub fn has_validator(&self, rule_id: &str) -> bool {
-        self.by_rule.contains_key(rule_id)
+        self.by_rule.contains_key(rule_id) || aws::SECRET_RULES.contains(&rule_id)
+    }
+
+    /// The rule whose secret must be paired with this rule's secret for a check (the access key
+    /// id of an AWS secret key), if any.
+    pub fn partner_rule(&self, rule_id: &str) -> Option<&'static str> {
+        aws::SECRET_RULES
+            .contains(&rule_id)
+            .then_some(aws::KEY_ID_RULE)
+    }
+
+    /// Checks a secret that needs a partner (see [`Verifier::partner_rule`]).
+    pub fn check_pair(&self, rule_id: &str, secret: &str, partner: &str) -> Option<Check> {
+        if !aws::SECRET_RULES.contains(&rule_id) {
+            return None;
+        }
+        let date = jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
+        let req = aws::caller_identity_request(partner, secret, &date);
+        let (validity, message) = match self.client.send(&req, &[aws::STS_HOST.to_string()]) {
+            Ok(a) if a.status == 200 => (Validity::Active, "HTTP 200".to_string()),
+            Ok(a)
+                if a.status == 403
+                    && (a.body.contains("InvalidClientTokenId")
+                        || a.body.contains("SignatureDoesNotMatch")) =>
+            {
+                (Validity::Inactive, format!("HTTP {}", a.status))
+            }
+            Ok(a) if a.status == 429 || a.body.contains("Throttling") => {
+                (Validity::Unknown, "rate limited".into())
+            }
+            Ok(a) => (
+                Validity::Unknown,
+                format!("HTTP {}: an answer STS does not give", a.status),
+            ),
+            Err(refusal) => (Validity::Error, refusal),
+        };
+        Some(Check {
+            validity,
+            validator: "aws.sts".into(),
+            message,
+        })
     }
 
     /// Number of validators.

@@ -500,3 +500,74 @@ fn scan_notify_and_verify_follow_secrets_until_the_provider_revokes_them() {
         }
     }
 }
+
+#[test]
+fn aws_key_pairs_are_checked_with_a_signed_sts_call() {
+    let sts = FakeServer::start(|req| {
+        if req.contains("Credential=AKIAZ4KQ7TNV3XW2RB5M/")
+            && req.contains("Action=GetCallerIdentity")
+        {
+            Reply::status(200, "<GetCallerIdentityResponse/>")
+        } else {
+            Reply::status(403, "<Error><Code>InvalidClientTokenId</Code></Error>")
+        }
+    });
+    let mut opts = NetOptions::default();
+    opts.overrides.insert("sts.amazonaws.com".into(), sts.addr);
+    let verifier = Verifier::new(&[], opts).unwrap();
+    assert_eq!(
+        verifier.partner_rule("aws.secret-access-key"),
+        Some("aws.access-key-id")
+    );
+    let secret = "Zq8vL2m9Xk4pR7tW1nB6cY3hJ5sD0fG8aQ2eK9uT";
+    let live = verifier
+        .check_pair("aws.secret-access-key", secret, "AKIAZ4KQ7TNV3XW2RB5M")
+        .unwrap();
+    assert_eq!(live.validity, Validity::Active, "{}", live.message);
+    let dead = verifier
+        .check_pair("aws.secret-access-key", secret, "AKIAQQQQQQQQQQQQQQQQ")
+        .unwrap();
+    assert_eq!(dead.validity, Validity::Inactive, "{}", dead.message);
+    let req = sts.requests().pop().unwrap();
+    assert!(
+        req.contains("AWS4-HMAC-SHA256") && !req.contains(secret),
+        "{req}"
+    );
+
+    // Through the ledger: the pair is found in the same file and both are sealed.
+    let w = World::new();
+    let tree = w.dir.path().join("aws");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("settings.py"),
+        format!(
+            "AWS_ACCESS_KEY_ID = \"AKIAZ4KQ7TNV3XW2RB5M\"\nAWS_SECRET_ACCESS_KEY = \"{secret}\"\n"
+        ),
+    )
+    .unwrap();
+    let tree_arg = tree.display().to_string();
+    assert_eq!(w.run("2026-03-01", &["scan", "-q", &tree_arg]).0, 1);
+    let out = keytrail()
+        .env("KEYTRAIL_LEDGER", w.dir.path().join("ledger.db"))
+        .env("KEYTRAIL_LEDGER_KEY_FILE", w.dir.path().join("fp.key"))
+        .env("KEYTRAIL_SEALING_KEY_FILE", w.dir.path().join("seal.key"))
+        .env(
+            "KEYTRAIL_TEST_HOST_OVERRIDE",
+            sts.override_for("sts.amazonaws.com"),
+        )
+        .args([
+            "--now",
+            "2026-03-02",
+            "verify",
+            "--rule",
+            "aws.secret-access-key",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("checked 1: 1 active"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
