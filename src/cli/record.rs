@@ -175,6 +175,27 @@ pub fn record(
     Ok(total)
 }
 
+/// Appends a `checked` event for each distinct secret a scan-time check answered.
+pub fn record_checks(ledger: &SharedLedger, findings: &[Finding]) -> Result<()> {
+    let mut ledger = lock(ledger);
+    let mut done = std::collections::HashSet::new();
+    for f in findings {
+        let Some(v) = f.validity else { continue };
+        let fp = ledger.fingerprint(f.secret.plain().as_bytes());
+        if !done.insert(fp.clone()) {
+            continue;
+        }
+        let detail = serde_json::json!({"result": v.as_str(), "validator": f.rule_id.to_string(), "at_scan": true});
+        ledger.append_event(
+            &fp,
+            crate::ledger::model::EventKind::Checked,
+            "scan",
+            detail,
+        )?;
+    }
+    Ok(())
+}
+
 /// The ledger's view of a finding under `root`, or `None` if it belongs to another root.
 fn sighting(f: &Finding, root: &Root, kind: ScanKind) -> Option<Sighting> {
     let path = match kind {

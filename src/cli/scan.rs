@@ -106,6 +106,12 @@ pub struct ScanArgs {
     pub repo_name: Option<String>,
     #[command(flatten, next_help_heading = "Ledger")]
     pub ledger: LedgerArgs,
+    /// Ask each finding's provider whether the secret still works (network: only toward the
+    /// hosts the validators name).
+    #[arg(long, help_heading = "Verification")]
+    pub verify: bool,
+    #[command(flatten, next_help_heading = "Verification")]
+    pub net: super::verify::NetArgs,
     /// Secrets to leave out, by value hash (besides each path's .keytrailignore; repeatable).
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Vec<PathBuf>,
@@ -186,6 +192,9 @@ pub fn run(mut args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
     collected.summary.elapsed = started.elapsed();
     drop_ignored(&mut collected, &ignores);
     filter_and_sort(&mut collected, args.min_confidence);
+    if args.verify {
+        super::verify::verify_findings(&mut collected.findings, &args.net)?;
+    }
     if let Some(ledger) = &ledger {
         persist(&args, ledger, &roots, &collected, global.quiet)?;
     }
@@ -214,6 +223,7 @@ fn persist(
     let kind = record::scan_kind(args.git_mode()?.as_ref(), args.incremental);
     let finished = c.summary.errors == 0;
     let r = record::record(ledger, roots, kind, finished, &c.findings)?;
+    record::record_checks(ledger, &c.findings)?;
     if !quiet {
         eprintln!(
             "keytrail: ledger: {} new secret(s), {} new place(s), {} reopened, {} no longer in code",

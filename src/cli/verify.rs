@@ -2,6 +2,7 @@
 //! outside world. Checks run on a few threads; their results are written to the ledger by this
 //! thread, one event each.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,9 +16,10 @@ use super::{EXIT_CLEAN, EXIT_ERROR, GlobalArgs};
 use crate::ledger::model::{EventKind, Resolution, SecretState};
 use crate::ledger::{Filter, Ledger, SecretRow, StatusFilter};
 use crate::report::sanitize::sanitize;
+use crate::scan::Finding;
 use crate::verify::net::NetOptions;
 use crate::verify::notify::{Channel, Notice, Retry, deliver};
-use crate::verify::{Check, Validity, Verifier};
+use crate::verify::{Check, CheckRequest, Validity, Verifier};
 
 /// Network options shared by the commands that reach providers.
 #[derive(Debug, Clone, Args)]
@@ -161,56 +163,66 @@ pub fn run_verify(a: VerifyArgs, global: &GlobalArgs) -> Result<u8> {
             },
         };
         let secret = String::from_utf8_lossy(&plain).into_owned();
-        work.push((row, Material { secret, partner }, notified));
+        let req = CheckRequest {
+            rule_id: row.rule_id.clone(),
+            secret,
+            partner,
+        };
+        work.push((row, req, notified));
     }
-    let results = check_all(&verifier, &work, a.net.concurrency);
+    let reqs: Vec<CheckRequest> = work.iter().map(|(_, r, _)| r.clone()).collect();
+    let results = verifier.check_many(&reqs, a.net.concurrency);
     for ((row, _, notified), check) in work.iter().zip(results) {
-        record_check(&mut ledger, row, &check, *notified, &mut tally)?;
+        if let Some(check) = check {
+            record_check(&mut ledger, row, &check, *notified, &mut tally)?;
+        }
     }
     tally.print(global.quiet);
     Ok(EXIT_CLEAN)
 }
 
-/// Runs the checks on `concurrency` threads, keeping the input order.
-fn check_all(
-    verifier: &Verifier,
-    work: &[(SecretRow, Material, bool)],
-    concurrency: usize,
-) -> Vec<Check> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<Check>> = vec![None; work.len()];
-    let slots: Vec<std::sync::Mutex<&mut Option<Check>>> =
-        results.iter_mut().map(std::sync::Mutex::new).collect();
-    std::thread::scope(|s| {
-        for _ in 0..concurrency.clamp(1, 16) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((row, m, _)) = work.get(i) else {
-                        break;
-                    };
-                    let check = match &m.partner {
-                        Some(p) => verifier.check_pair(&row.rule_id, &m.secret, p),
-                        None => verifier.check(&row.rule_id, &m.secret),
-                    };
-                    if let Ok(mut slot) = slots[i].lock() {
-                        **slot = check;
-                    }
-                }
-            });
+/// `scan --verify`: checks each distinct secret among the findings and sets their validity.
+/// An AWS secret key is paired with the nearest access key id found in the same file.
+pub fn verify_findings(findings: &mut [Finding], net: &NetArgs) -> Result<()> {
+    let verifier = net.verifier()?;
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut reqs = Vec::new();
+    for f in findings.iter() {
+        let key = (f.rule_id.to_string(), f.secret.plain().to_string());
+        if index.contains_key(&key) || !verifier.has_validator(&key.0) {
+            continue;
         }
-    });
-    drop(slots);
-    results
-        .into_iter()
-        .map(|c| {
-            c.unwrap_or(Check {
-                validity: Validity::Error,
-                validator: String::new(),
-                message: "no validator".into(),
-            })
-        })
-        .collect()
+        let partner = match verifier.partner_rule(&key.0) {
+            Some(rule) => match nearest_partner(findings, f, rule) {
+                Some(p) => Some(p),
+                None => continue,
+            },
+            None => None,
+        };
+        index.insert(key.clone(), reqs.len());
+        reqs.push(CheckRequest {
+            rule_id: key.0,
+            secret: key.1,
+            partner,
+        });
+    }
+    let results = verifier.check_many(&reqs, net.concurrency);
+    for f in findings.iter_mut() {
+        let key = (f.rule_id.to_string(), f.secret.plain().to_string());
+        if let Some(Some(check)) = index.get(&key).and_then(|&i| results.get(i)) {
+            f.validity = Some(check.validity);
+        }
+    }
+    Ok(())
+}
+
+/// The plain text of the `rule` finding nearest to `f` in the same file.
+fn nearest_partner(findings: &[Finding], f: &Finding, rule: &str) -> Option<String> {
+    findings
+        .iter()
+        .filter(|o| o.path == f.path && o.rule_id.as_str() == rule && o.repository == f.repository)
+        .min_by_key(|o| o.span.line.abs_diff(f.span.line))
+        .map(|o| o.secret.plain().to_string())
 }
 
 /// Appends the check; closes the secret as revoked when it is inactive after notification.
@@ -238,12 +250,6 @@ fn close_revoked(ledger: &mut Ledger, fp: &str, validator: &str) -> Result<Secre
 
 fn last_at(events: &[crate::ledger::model::Event], kind: EventKind) -> Option<i64> {
     events.iter().rev().find(|e| e.kind == kind).map(|e| e.at)
-}
-
-/// What a check needs: the secret and, for paired secrets, its partner.
-struct Material {
-    secret: String,
-    partner: Option<String>,
 }
 
 /// What a verify run did.

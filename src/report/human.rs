@@ -59,6 +59,9 @@ pub fn write_human(
                 super::json::rfc3339(c.author_time),
             )?;
         }
+        if let Some(v) = f.validity {
+            writeln!(out, "      validity: {}", v.as_str())?;
+        }
         writeln!(out, "      fingerprint: {}", f.fingerprint)?;
     }
     if !findings.is_empty() {

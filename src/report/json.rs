@@ -37,6 +37,9 @@ pub fn finding_json(f: &Finding, show_secrets: bool) -> Value {
         if let Some(at_head) = f.still_at_head {
             map.insert("still_at_head".into(), json!(at_head));
         }
+        if let Some(v) = f.validity {
+            map.insert("validity".into(), json!(v.as_str()));
+        }
     }
     v
 }

@@ -124,6 +124,9 @@ fn result_properties(f: &Finding) -> Value {
         if let Some(at_head) = f.still_at_head {
             map.insert("stillAtHead".into(), json!(at_head));
         }
+        if let Some(v) = f.validity {
+            map.insert("validity".into(), json!(v.as_str()));
+        }
     }
     props
 }

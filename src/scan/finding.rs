@@ -151,6 +151,8 @@ pub struct Finding {
     pub context: String,
     /// The same line with the secret in plain text (for `--show-secrets`).
     pub context_plain: String,
+    /// What a validity check at scan time found (`scan --verify`).
+    pub validity: Option<crate::verify::Validity>,
 }
 
 impl Finding {
@@ -233,6 +235,7 @@ fn make_finding(
         secret,
         context,
         context_plain,
+        validity: None,
     }
 }
 

@@ -68,6 +68,17 @@ pub struct Revocation {
     pub message: String,
 }
 
+/// One check to make: a rule's secret and, for paired secrets, its partner.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    /// The rule that found the secret.
+    pub rule_id: String,
+    /// The secret.
+    pub secret: String,
+    /// The partner secret (an AWS access key id), when the rule needs one.
+    pub partner: Option<String>,
+}
+
 /// Validators by rule id, with the client they use.
 #[derive(Clone)]
 pub struct Verifier {
@@ -168,6 +179,39 @@ impl Verifier {
             validator: v.id.clone(),
             message,
         })
+    }
+
+    /// Makes one check; `None` when no validator covers it.
+    pub fn check_request(&self, r: &CheckRequest) -> Option<Check> {
+        match &r.partner {
+            Some(p) => self.check_pair(&r.rule_id, &r.secret, p),
+            None => self.check(&r.rule_id, &r.secret),
+        }
+    }
+
+    /// Makes many checks on up to `concurrency` threads; results keep the input order.
+    pub fn check_many(&self, reqs: &[CheckRequest], concurrency: usize) -> Vec<Option<Check>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<std::sync::Mutex<Option<Check>>> =
+            reqs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..concurrency.clamp(1, 16).min(reqs.len().max(1)) {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(r) = reqs.get(i) else { break };
+                        let check = self.check_request(r);
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = check;
+                        }
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+            .collect()
     }
 
     /// Asks the provider to revoke a secret; `None` when it offers no revocation API.

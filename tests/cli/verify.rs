@@ -571,3 +571,36 @@ fn aws_key_pairs_are_checked_with_a_signed_sts_call() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn scan_verify_reports_validity_and_records_the_check() {
+    let w = World::new();
+    let (live, dead) = (seeded_token("scan-live"), seeded_token("scan-dead"));
+    w.revoked.lock().unwrap().insert(dead.clone());
+    let tree = w.dir.path().join("t");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("a.env"), format!("A={live}\nB={dead}\n")).unwrap();
+    let tree_arg = tree.display().to_string();
+    let (code, out, err) = w.run(
+        "2026-03-01",
+        &["scan", "--verify", "--format", "json", &tree_arg],
+    );
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let mut validity: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["validity"].as_str().unwrap())
+        .collect();
+    validity.sort_unstable();
+    assert_eq!(validity, ["active", "inactive"]);
+    let (_, list, _) = w.run("2026-03-01", &["ledger", "list", "--format", "json"]);
+    let fp = serde_json::from_str::<Value>(&list).unwrap()["secrets"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, shown, _) = w.run("2026-03-01", &["ledger", "show", "--format", "json", &fp]);
+    assert!(shown.contains("\"checked\""), "{shown}");
+    assert!(!out.contains(&live[4..]) && !err.contains(&live[4..]));
+}
