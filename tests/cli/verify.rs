@@ -348,6 +348,14 @@ impl World {
         let revoked: Arc<Mutex<HashSet<String>>> = Arc::default();
         let seen = revoked.clone();
         let github = FakeServer::start(move |req| {
+            if req.starts_with("POST /credentials/revoke") {
+                // The credential revocation API: the token is in the JSON body.
+                if let Some(start) = req.find("ghp_") {
+                    let token: String = req[start..].chars().take(40).collect();
+                    seen.lock().unwrap().insert(token);
+                }
+                return Reply::status(202, "");
+            }
             let token = req
                 .lines()
                 .find_map(|l| {
@@ -603,4 +611,111 @@ fn scan_verify_reports_validity_and_records_the_check() {
     let (_, shown, _) = w.run("2026-03-01", &["ledger", "show", "--format", "json", &fp]);
     assert!(shown.contains("\"checked\""), "{shown}");
     assert!(!out.contains(&live[4..]) && !err.contains(&live[4..]));
+}
+
+#[test]
+fn revoke_calls_the_provider_then_checks_and_closes() {
+    let w = World::new();
+    let token = seeded_token("revoke-me");
+    let tree = w.dir.path().join("t");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("a.env"), format!("T={token}\n")).unwrap();
+    let tree_arg = tree.display().to_string();
+    w.run("2026-03-01", &["scan", "-q", &tree_arg]);
+    let (_, list, _) = w.run("2026-03-01", &["ledger", "list", "--format", "json"]);
+    let fp = serde_json::from_str::<Value>(&list).unwrap()["secrets"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = w.run("2026-03-02", &["revoke", &fp[..12]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--yes"), "{err}");
+    let (code, out, err) = w.run("2026-03-02", &["revoke", "--yes", &fp[..12]]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("revocation accepted") && out.contains("check after revocation: inactive"),
+        "{out}"
+    );
+    let (_, shown, _) = w.run("2026-03-02", &["ledger", "show", "--format", "json", &fp]);
+    let v: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(v["secret"]["status"], "revoked");
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["detected", "revoke_requested", "checked", "resolved"]
+    );
+    assert!(!out.contains(&token[4..]) && !err.contains(&token[4..]));
+}
+
+#[test]
+fn webhook_deliveries_are_retried_and_outbox_files_are_written() {
+    let w = World::new();
+    let token = seeded_token("notify-me");
+    let tree = w.dir.path().join("t");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("a.env"), format!("T={token}\n")).unwrap();
+    let tree_arg = tree.display().to_string();
+    w.run("2026-03-01", &["scan", "-q", &tree_arg]);
+    let calls = Arc::new(AtomicU8::new(0));
+    let flaky = {
+        let calls = calls.clone();
+        FakeServer::start(move |_| match calls.fetch_add(1, Ordering::SeqCst) {
+            0 | 1 => Reply::status(503, "busy"),
+            _ => Reply::status(200, "ok"),
+        })
+    };
+    let outbox = w.dir.path().join("outbox");
+    let out = keytrail()
+        .env("KEYTRAIL_LEDGER", w.dir.path().join("ledger.db"))
+        .env("KEYTRAIL_LEDGER_KEY_FILE", w.dir.path().join("fp.key"))
+        .env(
+            "KEYTRAIL_TEST_HOST_OVERRIDE",
+            flaky.override_for("hooks.slack.test"),
+        )
+        .args([
+            "--now",
+            "2026-03-01T12:00:00Z",
+            "notify",
+            "--retry-delay",
+            "0.01",
+        ])
+        .args([
+            "--slack-webhook",
+            "https://hooks.slack.test/services/T0/B0/xyz",
+        ])
+        .arg("--outbox")
+        .arg(&outbox)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("2 notification(s) delivered, 0 failed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "two failures, then delivered"
+    );
+    let slack: Value = {
+        let req = flaky.requests().pop().unwrap();
+        serde_json::from_str(req.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+    };
+    assert!(
+        slack["text"]
+            .as_str()
+            .unwrap()
+            .contains("github.pat.classic")
+    );
+    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1);
+    let mail: Value = serde_json::from_slice(&std::fs::read(files[0].path()).unwrap()).unwrap();
+    assert_eq!(mail["type"], "keytrail.notice");
+    assert!(mail["text"].as_str().unwrap().contains("a.env"));
+    assert!(!mail.to_string().contains(&token[4..]));
 }
