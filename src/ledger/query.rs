@@ -219,16 +219,21 @@ impl Ledger {
         rows.into_iter().map(|r| self.secret_row(&r)).collect()
     }
 
-    fn secret_row(&mut self, r: &[Value]) -> Result<SecretRow, LedgerError> {
-        let id = r.first().and_then(Value::as_i64).unwrap_or_default();
-        let count = self
+    /// How many places a secret was seen in.
+    fn place_count(&mut self, secret_id: i64) -> Result<i64, LedgerError> {
+        Ok(self
             .db
             .query_opt(
                 "SELECT COUNT(*) FROM findings WHERE secret_id = ?",
-                &[id.into()],
+                &[secret_id.into()],
             )?
             .and_then(|r| r.first().and_then(Value::as_i64))
-            .unwrap_or(0);
+            .unwrap_or(0))
+    }
+
+    fn secret_row(&mut self, r: &[Value]) -> Result<SecretRow, LedgerError> {
+        let id = r.first().and_then(Value::as_i64).unwrap_or_default();
+        let count = self.place_count(id)?;
         let mut owners: Vec<String> = self
             .db
             .query(
@@ -369,15 +374,7 @@ impl Ledger {
             if events.first().map(|e| e.kind) != Some(EventKind::Detected) {
                 problems.push(format!("{fp}: the log does not start with `detected`"));
             }
-            let places = self
-                .db
-                .query_opt(
-                    "SELECT COUNT(*) FROM findings WHERE secret_id = ?",
-                    &[id.into()],
-                )?
-                .and_then(|r| r.first().and_then(Value::as_i64))
-                .unwrap_or(0);
-            if places == 0 {
+            if self.place_count(id)? == 0 {
                 problems.push(format!("{fp}: no findings"));
             }
             if cached_status != Some(state.status) || cached_in_code != state.in_code {

@@ -78,27 +78,13 @@ impl TestLedger {
         stderr
     }
 
-    /// `ledger list --format json` with `args`; the secrets array.
-    fn list(&self, args: &[&str]) -> Vec<Value> {
+    /// Runs a `ledger` subcommand with `--format json`; its parsed output.
+    fn ledger_json(&self, args: &[&str]) -> Value {
         let out = self
             .cmd()
-            .args(["ledger", "list", "--format", "json"])
+            .arg("ledger")
             .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["secrets"].as_array().unwrap().clone()
-    }
-
-    fn show(&self, fp: &str) -> Value {
-        let out = self
-            .cmd()
-            .args(["ledger", "show", "--format", "json", fp])
+            .args(["--format", "json"])
             .output()
             .unwrap();
         assert!(
@@ -107,6 +93,19 @@ impl TestLedger {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `ledger list` with `args`; the secrets array.
+    fn list(&self, args: &[&str]) -> Vec<Value> {
+        let all = [&["list"], args].concat();
+        self.ledger_json(&all)["secrets"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    fn show(&self, fp: &str) -> Value {
+        self.ledger_json(&["show", fp])
     }
 
     fn verify(&self) {

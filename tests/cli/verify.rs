@@ -276,37 +276,19 @@ fn every_validator_reads_active_inactive_rate_limited_malformed_and_silent_answe
 
 #[test]
 fn private_addresses_and_redirects_to_other_hosts_are_refused() {
-    let user_validators = r#"
-[[validator]]
-id = "metadata"
-rules = ["x.metadata"]
-[validator.request]
-url = "https://169.254.169.254/latest/{{secret}}"
-[validator.active]
-status = [200]
-[validator.inactive]
-status = [401]
-
-[[validator]]
-id = "ten"
-rules = ["x.ten"]
-[validator.request]
-url = "https://10.0.0.1/{{secret}}"
-[validator.active]
-status = [200]
-[validator.inactive]
-status = [401]
-
-[[validator]]
-id = "loop"
-rules = ["x.loop"]
-[validator.request]
-url = "https://127.0.0.1/{{secret}}"
-[validator.active]
-status = [200]
-[validator.inactive]
-status = [401]
-"#;
+    let user_validator = |id: &str, host: &str| {
+        format!(
+            "[[validator]]\nid = \"{id}\"\nrules = [\"x.{id}\"]\n[validator.request]\n\
+             url = \"https://{host}/latest/{{{{secret}}}}\"\n[validator.active]\nstatus = [200]\n\
+             [validator.inactive]\nstatus = [401]\n"
+        )
+    };
+    let user_validators = [
+        user_validator("metadata", "169.254.169.254"),
+        user_validator("ten", "10.0.0.1"),
+        user_validator("loop", "127.0.0.1"),
+    ]
+    .concat();
     let verifier = Verifier::new(&[user_validators.to_string()], NetOptions::default()).unwrap();
     for rule in ["x.metadata", "x.ten", "x.loop"] {
         let c = verifier.check(rule, "s3cr3t").unwrap();
