@@ -151,6 +151,9 @@ pub struct Finding {
     pub context: String,
     /// The same line with the secret in plain text (for `--show-secrets`).
     pub context_plain: String,
+    /// Who owns it and why; `None` until the attribute stage runs. Findings at the same path
+    /// share one attribution.
+    pub attribution: Option<std::sync::Arc<crate::owners::Attribution>>,
 }
 
 impl Finding {
@@ -233,6 +236,7 @@ fn make_finding(
         secret,
         context,
         context_plain,
+        attribution: None,
     }
 }
 

@@ -1,0 +1,165 @@
+//! Matching paths against a CODEOWNERS file: the last matching line wins.
+//!
+//! Every pattern of the file is compiled into one `globset::GlobSet`, so a path is tested
+//! against all lines at once (literal, prefix and extension patterns go through hash lookups
+//! and one Aho-Corasick pass, not one regex per line), and the highest matching line index is
+//! taken. With GitLab sections the rule applies per section: each section contributes the
+//! owners of its last matching line, unless one of its `!` exclusions matches, and the
+//! owners are the union over sections.
+
+use globset::{GlobSet, GlobSetBuilder};
+
+use super::Owner;
+use super::codeowners::{Codeowners, Rule};
+use super::pattern;
+
+/// A CODEOWNERS file compiled for matching.
+#[derive(Debug)]
+pub struct CodeownersMatcher {
+    set: GlobSet,
+    /// The rule each glob of `set` belongs to.
+    rule_of_glob: Vec<usize>,
+}
+
+/// What a CODEOWNERS file says about one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The deciding rule of each section that matched, in file order (for GitHub, one).
+    /// Includes exclusions that took a section out.
+    pub rules: Vec<usize>,
+    /// The union of the owners of those rules; empty means deliberately unowned.
+    pub owners: Vec<Owner>,
+}
+
+impl CodeownersMatcher {
+    /// Compiles every rule of `co` (their globs were checked when parsed).
+    pub fn new(co: &Codeowners) -> Result<CodeownersMatcher, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        let mut rule_of_glob = Vec::with_capacity(co.rules.len() * 2);
+        for (i, rule) in co.rules.iter().enumerate() {
+            for g in &rule.globs {
+                builder.add(pattern::build(g)?);
+                rule_of_glob.push(i);
+            }
+        }
+        Ok(CodeownersMatcher {
+            set: builder.build()?,
+            rule_of_glob,
+        })
+    }
+
+    /// Indices of every rule matching `path`, ascending. `scratch` is reused between calls.
+    pub fn matching(&self, path: &str, scratch: &mut Vec<usize>) -> Vec<usize> {
+        self.set.matches_into(path, scratch);
+        let mut rules: Vec<usize> = scratch.iter().map(|&g| self.rule_of_glob[g]).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    }
+
+    /// The owners of `path` by `co`'s rules, or `None` when no line matches it.
+    pub fn decide(&self, co: &Codeowners, path: &str) -> Option<Decision> {
+        let matching = self.matching(path, &mut Vec::new());
+        decide(&co.rules, co.sections.len(), &matching)
+    }
+}
+
+/// Applies last-match-wins per section to the rules that match a path (ascending indices).
+pub fn decide(rules: &[Rule], sections: usize, matching: &[usize]) -> Option<Decision> {
+    if matching.is_empty() {
+        return None;
+    }
+    let mut per_section: Vec<Option<usize>> = vec![None; sections];
+    let mut excluded: Vec<Option<usize>> = vec![None; sections];
+    for &i in matching {
+        let r = &rules[i];
+        if r.exclusion {
+            excluded[r.section].get_or_insert(i);
+        } else {
+            per_section[r.section] = Some(i);
+        }
+    }
+    let mut deciding = Vec::new();
+    let mut owners: Vec<Owner> = Vec::new();
+    for s in 0..sections {
+        if let Some(x) = excluded[s] {
+            deciding.push(x);
+            continue;
+        }
+        if let Some(i) = per_section[s] {
+            deciding.push(i);
+            for o in &rules[i].owners {
+                if !owners.contains(o) {
+                    owners.push(o.clone());
+                }
+            }
+        }
+    }
+    deciding.sort_unstable();
+    Some(Decision {
+        rules: deciding,
+        owners,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::owners::codeowners::{Flavor, parse};
+
+    fn owners_of(text: &str, flavor: Flavor, path: &str) -> Option<String> {
+        let co = parse("CODEOWNERS", text, flavor);
+        let m = CodeownersMatcher::new(&co).unwrap();
+        m.decide(&co, path).map(|d| {
+            d.owners
+                .iter()
+                .map(Owner::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    }
+
+    #[test]
+    fn last_match_wins_and_empty_owners_unown() {
+        let text = "* @all\n/apps/ @octocat\n/apps/github\n";
+        assert_eq!(
+            owners_of(text, Flavor::GitHub, "README").as_deref(),
+            Some("@all")
+        );
+        assert_eq!(
+            owners_of(text, Flavor::GitHub, "apps/main.js").as_deref(),
+            Some("@octocat")
+        );
+        assert_eq!(
+            owners_of(text, Flavor::GitHub, "apps/github/x.js").as_deref(),
+            Some("")
+        );
+        assert_eq!(owners_of("/docs/ @d\n", Flavor::GitHub, "src/a.rs"), None);
+    }
+
+    #[test]
+    fn gitlab_sections_all_apply_and_exclusions_remove_a_section() {
+        let text = "* @admin\n[README Owners]\nREADME.md @user1 @user2\ninternal/README.md @user4\n[README other owners]\nREADME.md @user3\n[Gen]\n* @gen\n!*.lock\n";
+        assert_eq!(
+            owners_of(text, Flavor::GitLab, "README.md").as_deref(),
+            Some("@admin @user1 @user2 @user3 @gen")
+        );
+        assert_eq!(
+            owners_of(text, Flavor::GitLab, "internal/README.md").as_deref(),
+            Some("@admin @user4 @user3 @gen")
+        );
+        assert_eq!(
+            owners_of(text, Flavor::GitLab, "Cargo.lock").as_deref(),
+            Some("@admin")
+        );
+    }
+
+    #[test]
+    fn decision_lists_the_deciding_lines() {
+        let co = parse("C", "* @a\n[S]\n*.md @b\n", Flavor::GitLab);
+        let m = CodeownersMatcher::new(&co).unwrap();
+        let d = m.decide(&co, "x.md").unwrap();
+        let lines: Vec<u32> = d.rules.iter().map(|&i| co.rules[i].line).collect();
+        assert_eq!(lines, vec![1, 3]);
+    }
+}
