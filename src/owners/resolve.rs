@@ -162,4 +162,41 @@ mod tests {
         let lines: Vec<u32> = d.rules.iter().map(|&i| co.rules[i].line).collect();
         assert_eq!(lines, vec![1, 3]);
     }
+
+    #[derive(serde::Deserialize)]
+    struct Table {
+        case: Vec<Case>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Case {
+        name: String,
+        flavor: Flavor,
+        codeowners: String,
+        rows: Vec<(String, String)>,
+    }
+
+    /// The table in `testdata/owners/patterns.toml`: at least 60 (pattern, path, owners) rows.
+    #[test]
+    fn pattern_table() {
+        let table: Table =
+            toml::from_str(include_str!("../../testdata/owners/patterns.toml")).unwrap();
+        let mut failures = Vec::new();
+        let mut rows = 0;
+        for case in &table.case {
+            for (path, expected) in &case.rows {
+                rows += 1;
+                let got = owners_of(&case.codeowners, case.flavor, path);
+                let got = got.as_deref().unwrap_or("-");
+                if got != expected {
+                    failures.push(format!(
+                        "{}: {path}: expected {expected:?}, got {got:?}",
+                        case.name
+                    ));
+                }
+            }
+        }
+        assert!(rows >= 60, "only {rows} rows");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
 }
