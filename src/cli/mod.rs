@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one module per subcommand. Each subcommand maps
 //! its arguments onto the library and returns an exit code; no scanning logic lives here.
 
+mod owners;
 mod rules;
 mod scan;
 
@@ -44,6 +45,9 @@ pub enum Command {
     /// List and check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Explain and check ownership rules (CODEOWNERS, owners map).
+    #[command(subcommand)]
+    Owners(owners::OwnersCommand),
 }
 
 /// Sets up `tracing` on stderr: `KEYTRAIL_LOG` if set, else a level from -v / -q.
@@ -70,6 +74,7 @@ pub fn run(args: Args) -> ExitCode {
     let result = match args.command {
         Command::Scan(a) => scan::run(a, &args.global),
         Command::Rules(c) => rules::run(c),
+        Command::Owners(c) => owners::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,4 +1,4 @@
-//! `keytrail scan`: walk, scan, collect, report, exit code.
+//! `keytrail scan`: walk, scan, collect, attribute, report, exit code.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -61,6 +61,9 @@ pub struct ScanArgs {
     /// Print secrets in plain text instead of redacted.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Owners map to use instead of each repository's keytrail.toml.
+    #[arg(long, value_name = "FILE")]
+    pub owners: Option<PathBuf>,
     /// Treat each PATH as a git repository and scan its full history (all refs).
     #[arg(long, help_heading = "Git")]
     pub git: bool,
@@ -149,8 +152,16 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
     let progress = progress_bar(global.quiet);
     let mut collected = scan_paths(&args, &rules, &progress, global.quiet)?;
     progress.finish_and_clear();
-    collected.summary.elapsed = started.elapsed();
     filter_and_sort(&mut collected, args.min_confidence);
+    let git = args.git_mode()?.is_some();
+    super::owners::attribute_stage(
+        &args.paths,
+        git,
+        args.owners.as_deref(),
+        &mut collected.findings,
+        &mut collected.summary,
+    )?;
+    collected.summary.elapsed = started.elapsed();
     match write_output(&args, &rules, &collected) {
         Ok(()) => {}
         Err(e) if is_broken_pipe(&e) => return Ok(exit_code(&collected)),

@@ -37,6 +37,9 @@ pub fn finding_json(f: &Finding, show_secrets: bool) -> Value {
         if let Some(at_head) = f.still_at_head {
             map.insert("still_at_head".into(), json!(at_head));
         }
+        if let Some(a) = &f.attribution {
+            map.insert("owners".into(), super::owners::attribution_json(a));
+        }
     }
     v
 }

@@ -124,6 +124,9 @@ fn result_properties(f: &Finding) -> Value {
         if let Some(at_head) = f.still_at_head {
             map.insert("stillAtHead".into(), json!(at_head));
         }
+        if let Some(a) = &f.attribution {
+            map.insert("owners".into(), super::owners::attribution_json(a));
+        }
     }
     props
 }
