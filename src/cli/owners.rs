@@ -100,10 +100,10 @@ fn files_of(root: &Path, head: bool) -> Result<Box<dyn RepoFiles>> {
 
 /// `path` relative to `root` when it names a file under it, else as written (minus `./`).
 fn relative_path(root: &Path, path: &Path) -> String {
-    if let Ok(abs) = std::fs::canonicalize(path) {
-        if let Ok(rel) = abs.strip_prefix(root) {
-            return discover::slash_path(rel);
-        }
+    if let Ok(abs) = std::fs::canonicalize(path)
+        && let Ok(rel) = abs.strip_prefix(root)
+    {
+        return discover::slash_path(rel);
     }
     let text = discover::slash_path(path);
     text.trim_start_matches("./")

@@ -137,8 +137,8 @@ impl RepoOwnership {
             at_head: commit.is_some(),
         };
         let unowned_by = match outcome {
-            Outcome::Map(i) => return self.from_map(i, a),
-            Outcome::Codeowners(d) => match self.from_codeowners(&d) {
+            Outcome::Map(i) => return self.by_map(i, a),
+            Outcome::Codeowners(d) => match self.by_codeowners(&d) {
                 Ok((owners, source)) => {
                     a.owners = owners;
                     a.source = source;
@@ -161,7 +161,7 @@ impl RepoOwnership {
         a
     }
 
-    fn from_map(&self, i: usize, mut a: Attribution) -> Attribution {
+    fn by_map(&self, i: usize, mut a: Attribution) -> Attribution {
         let Some(map) = &self.map else { return a };
         let e = &map.entries[i];
         a.owners = e.owners.clone();
@@ -179,7 +179,7 @@ impl RepoOwnership {
     }
 
     /// Owners and source of a CODEOWNERS decision, or the line that leaves the path unowned.
-    fn from_codeowners(&self, d: &Decision) -> Result<(Vec<Owner>, AttributionSource), LineRef> {
+    fn by_codeowners(&self, d: &Decision) -> Result<(Vec<Owner>, AttributionSource), LineRef> {
         let Some(co) = &self.codeowners else {
             return Err(LineRef {
                 file: String::new(),

@@ -250,13 +250,13 @@ impl OwnersMap {
                 return skip(self, "a repository glob is invalid");
             }
         }
-        if let Some(w) = &spec.contacts.webhook {
-            if !(w.starts_with("https://") || w.starts_with("http://")) {
-                self.error(
-                    line_of_key("webhook"),
-                    format!("webhook: {w:?} is not an http(s) URL"),
-                );
-            }
+        if let Some(w) = &spec.contacts.webhook
+            && !(w.starts_with("https://") || w.starts_with("http://"))
+        {
+            self.error(
+                line_of_key("webhook"),
+                format!("webhook: {w:?} is not an http(s) URL"),
+            );
         }
         self.entries.push(MapEntry {
             name: spec.name,
