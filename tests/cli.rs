@@ -4,6 +4,8 @@
 mod common;
 #[path = "cli/git.rs"]
 mod git;
+#[path = "cli/owners.rs"]
+mod owners;
 #[path = "cli/quality.rs"]
 mod quality;
 #[path = "cli/rules.rs"]
