@@ -6,6 +6,8 @@ mod common;
 mod git;
 #[path = "cli/owners.rs"]
 mod owners;
+#[path = "cli/owners_history.rs"]
+mod owners_history;
 #[path = "cli/quality.rs"]
 mod quality;
 #[path = "cli/rules.rs"]
