@@ -26,7 +26,10 @@ fn codeowners() -> String {
         lines.push(match i % 3 {
             0 => format!("/services/svc{svc}/ @org/team{}", svc % 40),
             1 => format!("/services/svc{svc}/module{module}/ @org/team{}", i % 90),
-            _ => format!("/services/svc{svc}/module{module}/config.yaml @dev{}", i % 500),
+            _ => format!(
+                "/services/svc{svc}/module{module}/config.yaml @dev{}",
+                i % 500
+            ),
         });
         i += 1;
     }

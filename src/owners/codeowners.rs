@@ -57,8 +57,8 @@ pub struct Rule {
     pub section: usize,
     /// A GitLab `!pattern` exclusion.
     pub exclusion: bool,
-    /// The globs the pattern translates to.
-    pub globs: Vec<String>,
+    /// The pattern, compiled.
+    pub compiled: pattern::Compiled,
 }
 
 /// A parsed CODEOWNERS file.
@@ -178,7 +178,7 @@ impl Parser {
         } else {
             Syntax::GitHub
         };
-        let globs = match pattern::translate(pattern_text, syntax) {
+        let compiled = match pattern::compile(pattern_text, syntax) {
             Ok(g) => g,
             Err(e) => return self.error(n, Problem::Pattern(e)),
         };
@@ -207,7 +207,7 @@ impl Parser {
             owners,
             section: self.section,
             exclusion,
-            globs,
+            compiled,
         });
     }
 

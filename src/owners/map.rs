@@ -23,11 +23,11 @@
 //! ones after. Unknown keys are errors. A bad entry is reported with its line number and
 //! skipped; the other entries are kept.
 
-use globset::{GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use super::codeowners::Flavor;
-use super::pattern::{self, Syntax};
+use super::pattern::{self, Compiled, Syntax};
+use super::set::{PatternSet, PatternSetBuilder};
 use super::{Contacts, LineError, Owner, Problem};
 
 /// The file's shape, for serde.
@@ -92,8 +92,8 @@ pub struct MapEntry {
     pub lifecycle_owner: Option<Owner>,
     /// Where to reach them.
     pub contacts: Contacts,
-    /// The globs of `paths`, one list per pattern.
-    pub globs: Vec<Vec<String>>,
+    /// `paths`, compiled.
+    pub compiled: Vec<Compiled>,
 }
 
 /// A parsed owners map.
@@ -231,14 +231,14 @@ impl OwnersMap {
                 "no valid owner (set owners, technical_owner or lifecycle_owner)",
             );
         }
-        let mut globs = Vec::with_capacity(spec.paths.len());
+        let mut compiled = Vec::with_capacity(spec.paths.len());
         for p in &spec.paths {
-            match pattern::translate(p, Syntax::Map) {
-                Ok(g) => globs.push(g),
+            match pattern::compile(p, Syntax::Map) {
+                Ok(c) => compiled.push(c),
                 Err(e) => self.error(line_of_key("paths"), format!("paths: {p:?}: {e}")),
             }
         }
-        if globs.len() < spec.paths.len() {
+        if compiled.len() < spec.paths.len() {
             return skip(self, "a path pattern is invalid");
         }
         for r in &spec.repositories {
@@ -272,29 +272,24 @@ impl OwnersMap {
                 slack: spec.contacts.slack,
                 webhook: spec.contacts.webhook,
             },
-            globs,
+            compiled,
         });
     }
 
     /// The entries that apply to a repository known by `names`, compiled for matching.
     pub fn matcher(&self, names: &[String]) -> MapMatcher {
-        let mut builder = GlobSetBuilder::new();
-        let mut entry_of_glob = Vec::new();
+        let mut builder = PatternSetBuilder::new();
         let mut applies = Vec::with_capacity(self.entries.len());
         let mut everywhere = Vec::with_capacity(self.entries.len());
         for (i, e) in self.entries.iter().enumerate() {
             applies.push(e.repositories.is_empty() || repo_matches(&e.repositories, names));
             everywhere.push(e.paths.is_empty());
-            for g in e.globs.iter().flatten() {
-                if let Ok(glob) = pattern::build(g) {
-                    builder.add(glob);
-                    entry_of_glob.push(i);
-                }
+            for c in &e.compiled {
+                builder.add(i, c);
             }
         }
         MapMatcher {
-            set: builder.build().unwrap_or_else(|_| GlobSet::empty()),
-            entry_of_glob,
+            set: builder.build().unwrap_or_else(|_| PatternSet::empty()),
             applies,
             everywhere,
         }
@@ -331,8 +326,7 @@ fn repo_matches(globs: &[String], names: &[String]) -> bool {
 /// An owners map's entries for one repository, compiled for matching.
 #[derive(Debug)]
 pub struct MapMatcher {
-    set: GlobSet,
-    entry_of_glob: Vec<usize>,
+    set: PatternSet,
     applies: Vec<bool>,
     everywhere: Vec<bool>,
 }
@@ -342,9 +336,8 @@ impl MapMatcher {
     pub fn matching(&self, path: &str) -> Vec<usize> {
         let mut hits: Vec<usize> = self
             .set
-            .matches(path)
+            .matching(path, &mut Vec::new())
             .into_iter()
-            .map(|g| self.entry_of_glob[g])
             .chain((0..self.everywhere.len()).filter(|&i| self.everywhere[i]))
             .filter(|&i| self.applies[i])
             .collect();

@@ -7,7 +7,7 @@
 //! entry, CODEOWNERS line, the author of the commit that introduced it (history scans only),
 //! unowned. History findings are attributed with the rules of HEAD, and say so.
 //!
-//! This module parses and matches rules (`pattern`, `codeowners`, `resolve`, `map`), finds them
+//! This module parses and matches rules (`pattern`, `set`, `codeowners`, `resolve`, `map`), finds them
 //! in a directory or in HEAD's tree (`discover`), attributes paths (`attribute`) and explains or
 //! checks the rules (`explain`, `check`). It does not scan, and it does not print: reports and
 //! the CLI decide how attributions are shown.
@@ -20,6 +20,7 @@ pub mod explain;
 pub mod map;
 pub mod pattern;
 pub mod resolve;
+pub mod set;
 
 use std::fmt;
 

@@ -65,9 +65,90 @@ enum Tok {
     Escaped(char),
 }
 
+/// A pattern ready for matching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compiled {
+    /// An anchored pattern without wildcards (`/services/payments/`, `/Makefile`): looked up by
+    /// path and path prefix in a hash map instead of matched as a glob. Large CODEOWNERS files
+    /// are mostly such lines, so this keeps compiling them cheap.
+    Literal {
+        /// The path, unescaped, without leading or trailing slash.
+        path: String,
+        /// What it matches.
+        reach: Reach,
+    },
+    /// Globs that together match what the pattern matches.
+    Globs(Vec<Glob>),
+}
+
+/// What a literal pattern matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The path itself (GitLab without a trailing slash).
+    Exact,
+    /// Everything beneath the path (a trailing slash).
+    Beneath,
+    /// The path itself and everything beneath it (GitHub without a trailing slash).
+    ExactOrBeneath,
+}
+
+/// A pattern taken apart: its segments and where it is anchored.
+struct Shape {
+    segments: Vec<Vec<Tok>>,
+    anchored: bool,
+    dir_only: bool,
+}
+
 /// Translates `raw` into the globs that together match what it matches (one or two). Every
 /// glob is checked to compile.
 pub fn translate(raw: &str, syntax: Syntax) -> Result<Vec<String>, PatternError> {
+    let shape = analyze(raw, syntax)?;
+    let globs = shape_globs(&shape.segments, shape.anchored, shape.dir_only, syntax);
+    for g in &globs {
+        build(g).map_err(|e| PatternError::Glob(e.kind().to_string()))?;
+    }
+    Ok(globs)
+}
+
+/// Compiles `raw`: a hash-map literal when it is anchored and has no wildcard, else globs.
+pub fn compile(raw: &str, syntax: Syntax) -> Result<Compiled, PatternError> {
+    let shape = analyze(raw, syntax)?;
+    if shape.anchored && shape.segments.iter().flatten().all(|t| !is_wild(*t)) {
+        let path = unescape(&shape.segments);
+        let reach = match (shape.dir_only, syntax) {
+            (true, _) => Reach::Beneath,
+            (false, Syntax::GitLab) => Reach::Exact,
+            (false, _) => Reach::ExactOrBeneath,
+        };
+        return Ok(Compiled::Literal { path, reach });
+    }
+    let strings = shape_globs(&shape.segments, shape.anchored, shape.dir_only, syntax);
+    let globs = strings
+        .iter()
+        .map(|g| build(g).map_err(|e| PatternError::Glob(e.kind().to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Compiled::Globs(globs))
+}
+
+fn is_wild(t: Tok) -> bool {
+    matches!(t, Tok::Plain('*' | '?' | '[' | ']'))
+}
+
+fn unescape(segments: &[Vec<Tok>]) -> String {
+    let parts: Vec<String> = segments
+        .iter()
+        .map(|seg| {
+            seg.iter()
+                .map(|t| match *t {
+                    Tok::Plain(c) | Tok::Escaped(c) => c,
+                })
+                .collect()
+        })
+        .collect();
+    parts.join("/")
+}
+
+fn analyze(raw: &str, syntax: Syntax) -> Result<Shape, PatternError> {
     let mut toks = tokenize(raw);
     check_supported(&toks, syntax)?;
     let explicit_anchor = toks.first() == Some(&Tok::Plain('/'));
@@ -97,11 +178,11 @@ pub fn translate(raw: &str, syntax: Syntax) -> Result<Vec<String>, PatternError>
         Syntax::GitLab => explicit_anchor,
         Syntax::GitHub | Syntax::Map => explicit_anchor || segments.len() > 1,
     };
-    let globs = shape(&segments, anchored, dir_only, syntax);
-    for g in &globs {
-        build(g).map_err(|e| PatternError::Glob(e.kind().to_string()))?;
-    }
-    Ok(globs)
+    Ok(Shape {
+        segments,
+        anchored,
+        dir_only,
+    })
 }
 
 /// Builds one glob with the options every owners glob uses: `*` and `?` do not cross `/`,
@@ -182,7 +263,12 @@ fn is_lone_star(seg: &[Tok]) -> bool {
 }
 
 /// The globs for normalised segments.
-fn shape(segments: &[Vec<Tok>], anchored: bool, dir_only: bool, syntax: Syntax) -> Vec<String> {
+fn shape_globs(
+    segments: &[Vec<Tok>],
+    anchored: bool,
+    dir_only: bool,
+    syntax: Syntax,
+) -> Vec<String> {
     let body = render(segments);
     let prefix = if anchored || is_double_star(&segments[0]) {
         ""
@@ -267,6 +353,30 @@ mod tests {
         assert_eq!(gl("/docs/"), vec!["docs/**"]);
         assert_eq!(gl("/docs/**"), vec!["docs/*"]);
         assert_eq!(gl("*.[ch]"), vec!["**/*.[ch]"]);
+    }
+
+    #[test]
+    fn anchored_patterns_without_wildcards_are_literals() {
+        let lit = |p: &str, s| match compile(p, s).unwrap() {
+            Compiled::Literal { path, reach } => Some((path, reach)),
+            Compiled::Globs(_) => None,
+        };
+        let l = |p: &str, r| Some((p.to_string(), r));
+        assert_eq!(lit("/docs/", Syntax::GitHub), l("docs", Reach::Beneath));
+        assert_eq!(
+            lit(r"a/b\ c", Syntax::GitHub),
+            l("a/b c", Reach::ExactOrBeneath)
+        );
+        assert_eq!(
+            lit("/README.md", Syntax::GitLab),
+            l("README.md", Reach::Exact)
+        );
+        assert_eq!(lit("README.md", Syntax::GitLab), None);
+        assert_eq!(lit("docs/*.md", Syntax::GitHub), None);
+        assert_eq!(
+            lit(r"/f\*o", Syntax::GitHub),
+            l("f*o", Reach::ExactOrBeneath)
+        );
     }
 
     #[test]

@@ -1,24 +1,19 @@
 //! Matching paths against a CODEOWNERS file: the last matching line wins.
 //!
-//! Every pattern of the file is compiled into one `globset::GlobSet`, so a path is tested
-//! against all lines at once (literal, prefix and extension patterns go through hash lookups
-//! and one Aho-Corasick pass, not one regex per line), and the highest matching line index is
-//! taken. With GitLab sections the rule applies per section: each section contributes the
+//! Every pattern of the file is compiled into one [`PatternSet`] (anchored literals in a hash
+//! map, the rest in one `globset::GlobSet`), so a path is tested against all lines at once
+//! rather than line by line, and the highest matching line index is taken. With GitLab sections the rule applies per section: each section contributes the
 //! owners of its last matching line, unless one of its `!` exclusions matches, and the
 //! owners are the union over sections.
 
-use globset::{GlobSet, GlobSetBuilder};
-
 use super::Owner;
 use super::codeowners::{Codeowners, Rule};
-use super::pattern;
+use super::set::{PatternSet, PatternSetBuilder};
 
 /// A CODEOWNERS file compiled for matching.
 #[derive(Debug)]
 pub struct CodeownersMatcher {
-    set: GlobSet,
-    /// The rule each glob of `set` belongs to.
-    rule_of_glob: Vec<usize>,
+    set: PatternSet,
 }
 
 /// What a CODEOWNERS file says about one path.
@@ -32,29 +27,20 @@ pub struct Decision {
 }
 
 impl CodeownersMatcher {
-    /// Compiles every rule of `co` (their globs were checked when parsed).
+    /// Compiles every rule of `co`.
     pub fn new(co: &Codeowners) -> Result<CodeownersMatcher, globset::Error> {
-        let mut builder = GlobSetBuilder::new();
-        let mut rule_of_glob = Vec::with_capacity(co.rules.len() * 2);
+        let mut builder = PatternSetBuilder::new();
         for (i, rule) in co.rules.iter().enumerate() {
-            for g in &rule.globs {
-                builder.add(pattern::build(g)?);
-                rule_of_glob.push(i);
-            }
+            builder.add(i, &rule.compiled);
         }
         Ok(CodeownersMatcher {
             set: builder.build()?,
-            rule_of_glob,
         })
     }
 
     /// Indices of every rule matching `path`, ascending. `scratch` is reused between calls.
     pub fn matching(&self, path: &str, scratch: &mut Vec<usize>) -> Vec<usize> {
-        self.set.matches_into(path, scratch);
-        let mut rules: Vec<usize> = scratch.iter().map(|&g| self.rule_of_glob[g]).collect();
-        rules.sort_unstable();
-        rules.dedup();
-        rules
+        self.set.matching(path, scratch)
     }
 
     /// The owners of `path` by `co`'s rules, or `None` when no line matches it.
