@@ -262,6 +262,7 @@ pub fn attribute_stage(
     findings: &mut [Finding],
     summary: &mut Summary,
 ) -> Result<()> {
+    let started = std::time::Instant::now();
     let map = load_map_file(map_file)?;
     let mut at = if git {
         Attributor::for_repos(paths, map.as_ref())
@@ -286,5 +287,11 @@ pub fn attribute_stage(
         }
     }
     at.attribute(findings);
+    tracing::info!(
+        repositories = at.repos().len(),
+        findings = findings.len(),
+        attribute_s = started.elapsed().as_secs_f64(),
+        "attribute stage"
+    );
     Ok(())
 }
