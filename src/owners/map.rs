@@ -118,7 +118,7 @@ pub fn parse(file: &str, text: &str) -> OwnersMap {
     let chunks = chunks(text);
     match toml::from_str::<MapFile>(text) {
         Ok(parsed) => map.add(text, &chunks, parsed, 0),
-        Err(e) if chunks.len() <= 1 => map.toml_error(text, 0, &e),
+        Err(e) if chunks.len() <= 1 => map.toml_error(text, 0, &e, "the owners map is not used"),
         Err(_) => {
             // Salvage: read the preamble and each entry on its own, so one bad entry does
             // not lose the others.
@@ -126,7 +126,7 @@ pub fn parse(file: &str, text: &str) -> OwnersMap {
                 let part = &text[range.clone()];
                 match toml::from_str::<MapFile>(part) {
                     Ok(parsed) => map.add(text, &chunks[i..=i], parsed, range.start),
-                    Err(e) => map.toml_error(text, range.start, &e),
+                    Err(e) => map.toml_error(text, range.start, &e, "entry skipped"),
                 }
             }
         }
@@ -158,9 +158,10 @@ fn line_of(text: &str, offset: usize) -> u32 {
 }
 
 impl OwnersMap {
-    fn toml_error(&mut self, text: &str, base: usize, e: &toml::de::Error) {
+    fn toml_error(&mut self, text: &str, base: usize, e: &toml::de::Error, outcome: &str) {
         let at = base + e.span().map_or(0, |s| s.start);
-        self.error(line_of(text, at), e.message().trim().to_string());
+        let message = format!("{}; {outcome}", e.message().trim());
+        self.error(line_of(text, at), message);
     }
 
     fn error(&mut self, line: u32, message: String) {
@@ -191,73 +192,40 @@ impl OwnersMap {
 
     fn entry(&mut self, text: &str, at: usize, range: std::ops::Range<usize>, spec: EntrySpec) {
         let line = line_of(text, at);
-        let line_of_key = |key: &str| key_line(text, range.clone(), key).unwrap_or(line);
-        let owner = |key: &str, value: &str, this: &mut OwnersMap| {
-            let o = Owner::parse(value, true);
-            if o.is_none() {
-                this.error(
-                    line_of_key(key),
-                    format!("{key}: {value:?} is not an owner (@user, @org/team or an email)"),
-                );
-            }
-            o
+        let mut ctx = EntryContext {
+            map: self,
+            text,
+            range,
+            line,
         };
-        let technical = spec
-            .technical_owner
-            .as_deref()
-            .and_then(|v| owner("technical_owner", v, self));
-        let lifecycle = spec
-            .lifecycle_owner
-            .as_deref()
-            .and_then(|v| owner("lifecycle_owner", v, self));
+        let technical = ctx.owner("technical_owner", spec.technical_owner.as_deref());
+        let lifecycle = ctx.owner("lifecycle_owner", spec.lifecycle_owner.as_deref());
         let mut owners: Vec<Owner> = spec
             .owners
             .iter()
-            .filter_map(|v| owner("owners", v, self))
+            .filter_map(|v| ctx.owner("owners", Some(v)))
             .collect();
         if owners.is_empty() {
             owners.extend(lifecycle.iter().chain(technical.iter()).cloned());
             owners.dedup();
         }
-        let skip = |this: &mut OwnersMap, why: &str| {
-            this.error(line, format!("entry {:?}: {why}; entry skipped", spec.name));
+        let compiled = ctx.paths(&spec.paths);
+        let problem = if spec.name.trim().is_empty() {
+            Some("`name` is empty")
+        } else if owners.is_empty() {
+            Some("no valid owner (set owners, technical_owner or lifecycle_owner)")
+        } else if compiled.is_none() {
+            Some("a path pattern is invalid")
+        } else if !ctx.repositories_ok(&spec.repositories) {
+            Some("a repository glob is invalid")
+        } else {
+            None
         };
-        if spec.name.trim().is_empty() {
-            return skip(self, "`name` is empty");
+        if let Some(why) = problem {
+            let msg = format!("entry {:?}: {why}; entry skipped", spec.name);
+            return self.error(line, msg);
         }
-        if owners.is_empty() {
-            return skip(
-                self,
-                "no valid owner (set owners, technical_owner or lifecycle_owner)",
-            );
-        }
-        let mut compiled = Vec::with_capacity(spec.paths.len());
-        for p in &spec.paths {
-            match pattern::compile(p, Syntax::Map) {
-                Ok(c) => compiled.push(c),
-                Err(e) => self.error(line_of_key("paths"), format!("paths: {p:?}: {e}")),
-            }
-        }
-        if compiled.len() < spec.paths.len() {
-            return skip(self, "a path pattern is invalid");
-        }
-        for r in &spec.repositories {
-            if let Err(e) = pattern::build(r) {
-                self.error(
-                    line_of_key("repositories"),
-                    format!("repositories: {r:?}: {}", e.kind()),
-                );
-                return skip(self, "a repository glob is invalid");
-            }
-        }
-        if let Some(w) = &spec.contacts.webhook
-            && !(w.starts_with("https://") || w.starts_with("http://"))
-        {
-            self.error(
-                line_of_key("webhook"),
-                format!("webhook: {w:?} is not an http(s) URL"),
-            );
-        }
+        ctx.check_webhook(spec.contacts.webhook.as_deref());
         self.entries.push(MapEntry {
             name: spec.name,
             line,
@@ -272,7 +240,7 @@ impl OwnersMap {
                 slack: spec.contacts.slack,
                 webhook: spec.contacts.webhook,
             },
-            compiled,
+            compiled: compiled.unwrap_or_default(),
         });
     }
 
@@ -292,6 +260,68 @@ impl OwnersMap {
             set: builder.build().unwrap_or_else(|_| PatternSet::empty()),
             applies,
             everywhere,
+        }
+    }
+}
+
+/// Checking one entry's values, with the lines of their keys for messages.
+struct EntryContext<'a> {
+    map: &'a mut OwnersMap,
+    text: &'a str,
+    range: std::ops::Range<usize>,
+    line: u32,
+}
+
+impl EntryContext<'_> {
+    fn key_line(&self, key: &str) -> u32 {
+        key_line(self.text, self.range.clone(), key).unwrap_or(self.line)
+    }
+
+    fn error(&mut self, key: &str, message: String) {
+        let line = self.key_line(key);
+        self.map.error(line, message);
+    }
+
+    /// `value` as an owner; a malformed one is reported and left out.
+    fn owner(&mut self, key: &str, value: Option<&str>) -> Option<Owner> {
+        let value = value?;
+        let owner = Owner::parse(value, true);
+        if owner.is_none() {
+            let msg = format!("{key}: {value:?} is not an owner (@user, @org/team or an email)");
+            self.error(key, msg);
+        }
+        owner
+    }
+
+    /// Every path pattern compiled, or `None` (each bad one reported) if any is invalid: an
+    /// entry must never match more than it says.
+    fn paths(&mut self, paths: &[String]) -> Option<Vec<Compiled>> {
+        let mut out = Vec::with_capacity(paths.len());
+        for p in paths {
+            match pattern::compile(p, Syntax::Map) {
+                Ok(c) => out.push(c),
+                Err(e) => self.error("paths", format!("paths: {p:?}: {e}")),
+            }
+        }
+        (out.len() == paths.len()).then_some(out)
+    }
+
+    fn repositories_ok(&mut self, globs: &[String]) -> bool {
+        let mut ok = true;
+        for r in globs {
+            if let Err(e) = pattern::build(r) {
+                self.error("repositories", format!("repositories: {r:?}: {}", e.kind()));
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    fn check_webhook(&mut self, url: Option<&str>) {
+        if let Some(w) = url
+            && !(w.starts_with("https://") || w.starts_with("http://"))
+        {
+            self.error("webhook", format!("webhook: {w:?} is not an http(s) URL"));
         }
     }
 }

@@ -306,6 +306,7 @@ fn malformed_rules_are_reported_by_line_and_the_scan_uses_the_rest() {
             "missing {expected:?} in:\n{stderr}"
         );
     }
+    assert!(stderr.contains("; entry skipped\n"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "repository text is sanitised");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["warnings"], 5, "{stderr}");
@@ -405,7 +406,7 @@ fn check_reports_malformed_lines_and_exits_1() {
             "docs/CODEOWNERS:3: error: malformed section header: approval count \"x\" is not a number; line skipped",
             "docs/CODEOWNERS:4: error: malformed section header: the section has no name; line skipped",
             "docs/CODEOWNERS:7: warning: owners after an exclusion (`!`) pattern are ignored",
-            "keytrail.toml:4: error: unclosed array table, expected `]`",
+            "keytrail.toml:4: error: unclosed array table, expected `]`; the owners map is not used",
             "4 errors, 2 warnings in docs/CODEOWNERS (GitLab syntax, 3 rules) and keytrail.toml (0 entries).",
         ],
         "{text}"
