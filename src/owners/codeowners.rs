@@ -407,4 +407,55 @@ mod tests {
         assert!(has_sections("* @a\n^[Opt]\n"));
         assert!(!has_sections("* @a\n"));
     }
+
+    #[test]
+    fn arbitrary_lines_never_panic() {
+        let pieces = [
+            "*",
+            "**",
+            "***",
+            "/",
+            "\\",
+            "\\ ",
+            "#",
+            "[",
+            "]",
+            "^[",
+            "[x][",
+            "!",
+            "@",
+            "@@",
+            "a",
+            " ",
+            "\t",
+            "é",
+            "{",
+            "}",
+            "?",
+            "@a/b/c",
+            "[S][9999999999]",
+            "\u{1b}",
+            "//",
+        ];
+        let mut seed = 7u64;
+        let mut text = String::new();
+        for _ in 0..4000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let piece = pieces[(seed >> 33) as usize % pieces.len()];
+            text.push_str(piece);
+            if seed % 7 == 0 {
+                text.push('\n');
+            }
+        }
+        for flavor in [Flavor::GitHub, Flavor::GitLab] {
+            let co = parse("CODEOWNERS", &text, flavor);
+            let m = crate::owners::resolve::CodeownersMatcher::new(&co).unwrap();
+            for path in ["a", "a/b", "é/[/x", ""] {
+                let _ = m.decide(&co, path);
+            }
+        }
+        let _ = crate::owners::map::parse("k.toml", &text);
+    }
 }
