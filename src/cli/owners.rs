@@ -252,23 +252,23 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write) -> Result<u8> {
     })
 }
 
-/// The attribute stage of a scan: reads each scanned repository's rules (from disk, or from
-/// HEAD for git scans), warns about bad lines (counted in the summary), and attributes every
-/// finding.
-pub fn attribute_stage(
-    paths: &[PathBuf],
-    git: bool,
-    map_file: Option<&Path>,
-    findings: &mut [Finding],
-    summary: &mut Summary,
-) -> Result<()> {
-    let started = std::time::Instant::now();
-    let map = load_map_file(map_file)?;
-    let mut at = if git {
-        Attributor::for_repos(paths, map.as_ref())
+/// Loads and compiles the ownership rules of the scanned paths (from disk, or from HEAD for
+/// git scans), with the owners map `map` in place of each repository's own. Run on a thread of
+/// its own while the scan runs, so a large CODEOWNERS file costs the scan no wall time.
+pub fn prepare_attribution(paths: &[PathBuf], git: bool, map: Option<&OwnersMap>) -> Attributor {
+    let at = if git {
+        Attributor::for_repos(paths, map)
     } else {
-        Attributor::for_dirs(paths, map.as_ref())
+        Attributor::for_dirs(paths, map)
     };
+    at.compile_all();
+    at
+}
+
+/// The attribute stage of a scan: warns about bad rules lines (counted in the summary) and
+/// attributes every finding.
+pub fn attribute_stage(mut at: Attributor, findings: &mut [Finding], summary: &mut Summary) {
+    let started = std::time::Instant::now();
     let mut seen = HashSet::new();
     for repo in at.repos() {
         for e in repo.errors() {
@@ -278,7 +278,7 @@ pub fn attribute_stage(
                 summary.warnings += 1;
             }
         }
-        if let Some(Err(e)) = repo.codeowners_matcher().filter(|_| !findings.is_empty()) {
+        if let Some(Err(e)) = repo.codeowners_matcher() {
             eprintln!(
                 "keytrail: warning: owners: CODEOWNERS cannot be compiled: {}",
                 sanitize(e)
@@ -293,5 +293,4 @@ pub fn attribute_stage(
         attribute_s = started.elapsed().as_secs_f64(),
         "attribute stage"
     );
-    Ok(())
 }

@@ -149,18 +149,19 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
     for w in rules.warnings() {
         eprintln!("keytrail: warning: {}", sanitize(w));
     }
+    let git = args.git_mode()?.is_some();
+    let map = super::owners::load_map_file(args.owners.as_deref())?;
+    let paths = args.paths.clone();
+    let rules_of_owners =
+        thread::spawn(move || super::owners::prepare_attribution(&paths, git, map.as_ref()));
     let progress = progress_bar(global.quiet);
     let mut collected = scan_paths(&args, &rules, &progress, global.quiet)?;
     progress.finish_and_clear();
     filter_and_sort(&mut collected, args.min_confidence);
-    let git = args.git_mode()?.is_some();
-    super::owners::attribute_stage(
-        &args.paths,
-        git,
-        args.owners.as_deref(),
-        &mut collected.findings,
-        &mut collected.summary,
-    )?;
+    let attributor = rules_of_owners
+        .join()
+        .map_err(|_| anyhow::anyhow!("the thread reading ownership rules panicked"))?;
+    super::owners::attribute_stage(attributor, &mut collected.findings, &mut collected.summary);
     collected.summary.elapsed = started.elapsed();
     match write_output(&args, &rules, &collected) {
         Ok(()) => {}

@@ -280,6 +280,15 @@ impl Attributor {
         at
     }
 
+    /// Compiles every repository's matchers now rather than on first use (for preparing them
+    /// on a thread of their own while a scan runs).
+    pub fn compile_all(&self) {
+        for r in &self.repos {
+            r.map_matcher();
+            r.codeowners_matcher();
+        }
+    }
+
     /// The repositories' rules, in the order they were loaded.
     pub fn repos(&self) -> &[RepoOwnership] {
         &self.repos
