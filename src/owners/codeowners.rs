@@ -445,7 +445,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let piece = pieces[(seed >> 33) as usize % pieces.len()];
             text.push_str(piece);
-            if seed % 7 == 0 {
+            if seed.is_multiple_of(7) {
                 text.push('\n');
             }
         }
