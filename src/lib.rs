@@ -5,12 +5,14 @@
 //! - [`source`]: where bytes come from (directory walks; git history later) as *blobs*;
 //! - [`rules`]: what to look for, loaded from `rules/*.toml` and user files into a `RuleSet`;
 //! - [`scan`]: the per-thread matcher that turns blobs into *findings*;
+//! - [`owners`]: who owns each finding (owners map, CODEOWNERS, commit author), and why;
 //! - [`report`]: human text, JSON, JSON Lines and SARIF.
 //!
 //! The `keytrail` binary in `src/main.rs` and `cli` is a thin layer over these.
 
 pub mod cli;
 pub mod ledger;
+pub mod owners;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -8,6 +8,10 @@ mod fake_http;
 mod git;
 #[path = "cli/ledger.rs"]
 mod ledger;
+#[path = "cli/owners.rs"]
+mod owners;
+#[path = "cli/owners_history.rs"]
+mod owners_history;
 #[path = "cli/pg.rs"]
 mod pg;
 #[path = "cli/quality.rs"]

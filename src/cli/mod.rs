@@ -2,6 +2,7 @@
 //! its arguments onto the library and returns an exit code; no scanning logic lives here.
 
 mod ledger;
+mod owners;
 mod record;
 mod rules;
 mod scan;
@@ -73,6 +74,9 @@ pub enum Command {
     Revoke(verify::RevokeArgs),
     /// Tell owners about unresolved secrets they have not been told about.
     Notify(verify::NotifyArgs),
+    /// Explain and check ownership rules (CODEOWNERS, owners map).
+    #[command(subcommand)]
+    Owners(owners::OwnersCommand),
 }
 
 /// Sets up `tracing` on stderr: `KEYTRAIL_LOG` if set, else a level from -v / -q.
@@ -111,6 +115,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::Verify(a) => verify::run_verify(a, &args.global),
         Command::Revoke(a) => verify::run_revoke(a, &args.global),
         Command::Notify(a) => verify::run_notify(a, &args.global),
+        Command::Owners(c) => owners::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

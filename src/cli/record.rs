@@ -225,19 +225,41 @@ fn sighting(f: &Finding, root: &Root, kind: ScanKind) -> Option<Sighting> {
         blob: f.blob.clone(),
         present: f.still_at_head.unwrap_or(true),
         owners: owners_of(f),
-        service: None,
-        owner_source: None,
+        service: f.attribution.as_ref().and_then(|a| a.service.clone()),
+        owner_source: f.attribution.as_ref().map(|a| a.reason()),
+        contacts: contacts_of(f),
     })
 }
 
-/// The owners a finding names (the commit author when nothing else does).
+/// The owners a finding names: its attribution's owners, then its technical and lifecycle
+/// owners; the commit author when it was never attributed.
 fn owners_of(f: &Finding) -> Vec<String> {
-    f.commit
-        .as_ref()
-        .map(|c| c.author_email.clone())
-        .filter(|e| !e.is_empty())
-        .into_iter()
-        .collect()
+    let Some(a) = &f.attribution else {
+        return f
+            .commit
+            .as_ref()
+            .map(|c| c.author_email.clone())
+            .filter(|e| !e.is_empty())
+            .into_iter()
+            .collect();
+    };
+    let mut out: Vec<String> = Vec::new();
+    let extra = [&a.technical_owner, &a.lifecycle_owner];
+    for o in a.owners.iter().chain(extra.into_iter().flatten()) {
+        if !out.iter().any(|x| x == o.as_str()) {
+            out.push(o.as_str().to_string());
+        }
+    }
+    out
+}
+
+/// The owners map's contacts for a finding, as JSON, when it names any.
+fn contacts_of(f: &Finding) -> Option<String> {
+    let c = &f.attribution.as_ref()?.contacts;
+    if c.email.is_none() && c.slack.is_none() && c.webhook.is_none() {
+        return None;
+    }
+    Some(serde_json::json!({"email": c.email, "slack": c.slack, "webhook": c.webhook}).to_string())
 }
 
 /// A directory-scan path relative to the scanned root (`root/a/b` → `a/b`; a file root → its

@@ -1,4 +1,4 @@
-//! `keytrail scan`: walk, scan, collect, report, exit code.
+//! `keytrail scan`: walk, scan, collect, attribute, report, exit code.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -65,6 +65,9 @@ pub struct ScanArgs {
     /// Print secrets in plain text instead of redacted.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Owners map to use instead of each repository's keytrail.toml.
+    #[arg(long, value_name = "FILE")]
+    pub owners: Option<PathBuf>,
     /// Treat each PATH as a git repository and scan its full history (all refs).
     #[arg(long, help_heading = "Git")]
     pub git: bool,
@@ -185,13 +188,22 @@ pub fn run(mut args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
         Some(_) => Some(Arc::new(Mutex::new(args.ledger.open(global)?))),
         None => None,
     };
+    let git = args.git_mode()?.is_some();
+    let map = super::owners::load_map_file(args.owners.as_deref())?;
+    let paths = args.paths.clone();
+    let rules_of_owners =
+        thread::spawn(move || super::owners::prepare_attribution(&paths, git, map.as_ref()));
     let progress = progress_bar(global.quiet);
     let mut collected = scan_paths(&args, &rules, ledger.as_ref(), &progress, global.quiet)?;
     progress.finish_and_clear();
     collected.summary.warnings += bad_lines.len() as u64;
-    collected.summary.elapsed = started.elapsed();
     drop_ignored(&mut collected, &ignores);
     filter_and_sort(&mut collected, args.min_confidence);
+    let attributor = rules_of_owners
+        .join()
+        .map_err(|_| anyhow::anyhow!("the thread reading ownership rules panicked"))?;
+    super::owners::attribute_stage(attributor, &mut collected.findings, &mut collected.summary);
+    collected.summary.elapsed = started.elapsed();
     if args.verify {
         super::verify::verify_findings(&mut collected.findings, &args.net)?;
     }

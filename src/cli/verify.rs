@@ -359,7 +359,10 @@ pub fn run_revoke(a: RevokeArgs, global: &GlobalArgs) -> Result<u8> {
 pub fn run_notify(a: NotifyArgs, global: &GlobalArgs) -> Result<u8> {
     let channels = channels(&a);
     if channels.is_empty() {
-        anyhow::bail!("no channel: give --slack-webhook, --webhook or --outbox");
+        eprintln!(
+            "keytrail: no --slack-webhook, --webhook or --outbox: only owners whose owners-map \
+             entry names a webhook are told"
+        );
     }
     let verifier = a.net.verifier()?;
     let retry = Retry {
@@ -378,8 +381,10 @@ pub fn run_notify(a: NotifyArgs, global: &GlobalArgs) -> Result<u8> {
         if last_at(&events, EventKind::Notified).is_some_and(|t| now - t < a.renotify_after) {
             continue;
         }
-        let notice = notice_for(&mut ledger, &row)?;
-        for ch in &channels {
+        let (notice, own) = notice_for(&mut ledger, &row)?;
+        let mut targets = channels.clone();
+        targets.extend(own.into_iter().filter(|c| !channels.contains(c)));
+        for ch in &targets {
             match deliver(verifier.client(), ch, &notice, retry) {
                 Ok(()) => {
                     let detail = json!({"channel": ch.kind(), "target": ch.target(), "owners": notice.owners});
@@ -409,20 +414,35 @@ fn channels(a: &NotifyArgs) -> Vec<Channel> {
     out
 }
 
-fn notice_for(ledger: &mut Ledger, row: &SecretRow) -> Result<Notice> {
+/// The notice for a secret, and the webhooks its owners' map entries name.
+fn notice_for(ledger: &mut Ledger, row: &SecretRow) -> Result<(Notice, Vec<Channel>)> {
     let detail = ledger.show(&row.fingerprint)?;
-    let places = detail
-        .findings
-        .iter()
-        .map(|f| {
-            let mut p = format!("{} {}:{}", f.repository, f.path, f.line);
-            if let (Some(c), Some(a)) = (&f.commit, &f.author) {
-                p.push_str(&format!(" (commit {} by {a})", &c[..c.len().min(12)]));
+    let mut places = Vec::new();
+    let (mut to, mut slack_channels, mut own) = (Vec::new(), Vec::new(), Vec::new());
+    for f in &detail.findings {
+        let mut p = format!("{} {}:{}", f.repository, f.path, f.line);
+        if let (Some(c), Some(a)) = (&f.commit, &f.author) {
+            p.push_str(&format!(" (commit {} by {a})", &c[..c.len().min(12)]));
+        }
+        places.push(p);
+        let contact = |k: &str| {
+            f.contacts
+                .as_ref()
+                .and_then(|c| c.get(k)?.as_str().map(str::to_string))
+        };
+        push_new(&mut to, contact("email"));
+        push_new(&mut slack_channels, contact("slack"));
+        if let Some(url) = contact("webhook") {
+            let ch = match crate::verify::spec::host_of(&url).as_deref() {
+                Some("hooks.slack.com") => Channel::Slack(url),
+                _ => Channel::Webhook(url),
+            };
+            if !own.contains(&ch) {
+                own.push(ch);
             }
-            p
-        })
-        .collect();
-    Ok(Notice {
+        }
+    }
+    let notice = Notice {
         fingerprint: row.fingerprint.clone(),
         rule_id: row.rule_id.clone(),
         redacted: row.redacted.clone(),
@@ -431,5 +451,14 @@ fn notice_for(ledger: &mut Ledger, row: &SecretRow) -> Result<Notice> {
         action: "Revoke or rotate this credential at its provider, then remove it from the code \
                  and its history. keytrail re-checks it and closes it once it no longer works."
             .into(),
-    })
+        to,
+        slack_channels,
+    };
+    Ok((notice, own))
+}
+
+fn push_new(list: &mut Vec<String>, item: Option<String>) {
+    if let Some(i) = item.filter(|i| !list.contains(i)) {
+        list.push(i);
+    }
 }

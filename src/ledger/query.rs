@@ -122,6 +122,8 @@ pub struct FindingRow {
     pub owners: Vec<String>,
     /// How the owners were found.
     pub owner_source: Option<String>,
+    /// Where to reach the owners (email, slack, webhook), from the owners map.
+    pub contacts: Option<serde_json::Value>,
     /// First and last seen, seconds since the Unix epoch.
     pub first_seen: i64,
     /// Last seen.
@@ -313,7 +315,7 @@ impl Ledger {
     fn findings_of(&mut self, secret_id: i64) -> Result<Vec<FindingRow>, LedgerError> {
         let rows = self.db.query(
             "SELECT owners, repository, path, line, commit_id, author_name, author_email, present,
-                    owner_source, first_seen, last_seen
+                    owner_source, first_seen, last_seen, contacts
              FROM findings WHERE secret_id = ? ORDER BY repository, path",
             &[secret_id.into()],
         )?;
@@ -337,6 +339,7 @@ impl Ledger {
                 owner_source: text(8),
                 first_seen: int(9),
                 last_seen: int(10),
+                contacts: text(11).and_then(|c| serde_json::from_str(&c).ok()),
             });
         }
         Ok(out)

@@ -62,6 +62,8 @@ pub struct Sighting {
     pub service: Option<String>,
     /// How the owners were found (owners map, CODEOWNERS line, commit author, unowned).
     pub owner_source: Option<String>,
+    /// Where to reach the owners (JSON: email, slack, webhook), from the owners map.
+    pub contacts: Option<String>,
 }
 
 /// What kind of scan produced a record.
@@ -382,12 +384,13 @@ impl SecretWrite<'_> {
         let row = db.query_opt(
             "INSERT INTO findings (secret_id, repository, path, line, col, rule_id, commit_id,
                  commit_time, author_name, author_email, blob_id, service, owner_source, owners,
-                 first_seen, last_seen, first_scan, last_scan, present)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 contacts, first_seen, last_seen, first_scan, last_scan, present)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (secret_id, repository, path) DO UPDATE SET
                  line = excluded.line, col = excluded.col, blob_id = excluded.blob_id,
                  service = excluded.service, owner_source = excluded.owner_source,
-                 owners = excluded.owners, last_seen = excluded.last_seen,
+                 owners = excluded.owners, contacts = excluded.contacts,
+                 last_seen = excluded.last_seen,
                  last_scan = excluded.last_scan, present = excluded.present,
                  commit_id = CASE WHEN findings.commit_time IS NULL
                      OR excluded.commit_time < findings.commit_time
@@ -417,6 +420,7 @@ impl SecretWrite<'_> {
                 s.service.clone().into(),
                 s.owner_source.clone().into(),
                 join_owners(&s.owners).into(),
+                s.contacts.clone().into(),
                 self.now.into(),
                 self.now.into(),
                 self.scan_id.into(),

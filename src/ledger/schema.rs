@@ -77,6 +77,7 @@ fn migration(n: i64, d: Dialect) -> Vec<String> {
                     last_scan BIGINT NOT NULL,
                     present BIGINT NOT NULL,
                     owners TEXT NOT NULL,
+                    contacts TEXT,
                     UNIQUE (secret_id, repository, path))"
             ),
             format!(

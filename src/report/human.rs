@@ -1,15 +1,48 @@
-//! Human-readable output: findings grouped by file, then a one-paragraph summary.
+//! Human-readable output: findings grouped by owner, then by file, then a one-paragraph summary.
 
 use std::io::{self, Write};
 
 use super::ReportContext;
+use super::owners::{details, owner_groups};
 use super::sanitize::sanitize;
 use crate::scan::{Finding, Summary};
 
-/// Writes findings grouped by path (findings must be sorted by path), then the summary.
+/// Writes findings grouped by owner (when they were attributed; unowned last), within an owner
+/// by path (findings must be sorted by path), then the summary.
 pub fn write_human(
     out: &mut dyn Write,
     findings: &[Finding],
+    ctx: &ReportContext<'_>,
+) -> io::Result<()> {
+    if findings.iter().any(|f| f.attribution.is_some()) {
+        for (label, unowned, group) in owner_groups(findings) {
+            let n = group.len();
+            let count = format!("{n} finding{}", plural(n as u64));
+            if unowned {
+                writeln!(
+                    out,
+                    "== Unowned: {count} (no owner found; see each file's reason) =="
+                )?;
+            } else {
+                writeln!(out, "== Owners {}: {count} ==", sanitize(&label))?;
+            }
+            write_files(out, &group, ctx)?;
+            writeln!(out)?;
+        }
+    } else {
+        let all: Vec<&Finding> = findings.iter().collect();
+        write_files(out, &all, ctx)?;
+        if !findings.is_empty() {
+            writeln!(out)?;
+        }
+    }
+    writeln!(out, "{}", summary_line(findings, ctx.summary))
+}
+
+/// Writes findings grouped by file, each file's owners first.
+fn write_files(
+    out: &mut dyn Write,
+    findings: &[&Finding],
     ctx: &ReportContext<'_>,
 ) -> io::Result<()> {
     let mut current: Option<String> = None;
@@ -23,51 +56,65 @@ pub fn write_human(
                 writeln!(out)?;
             }
             writeln!(out, "{}", sanitize(&place))?;
+            write_owners(out, f)?;
             current = Some(place);
         }
-        writeln!(
-            out,
-            "  {}:{}  {:<6}  {}  ({})",
-            f.span.line,
-            f.span.column,
-            f.confidence.as_str(),
-            sanitize(&f.rule_name),
-            f.rule_id
-        )?;
-        writeln!(
-            out,
-            "      secret:  {}",
-            sanitize(f.shown_secret(ctx.show_secrets))
-        )?;
-        writeln!(
-            out,
-            "      line:    {}",
-            sanitize(f.shown_context(ctx.show_secrets).trim())
-        )?;
-        if let Some(c) = &f.commit {
-            let at_head = match f.still_at_head {
-                Some(true) => ", still at HEAD",
-                Some(false) => ", no longer at HEAD",
-                None => "",
-            };
-            writeln!(
-                out,
-                "      commit:  {} by {} <{}> on {}{at_head}",
-                &c.id[..c.id.len().min(12)],
-                sanitize(&c.author_name),
-                sanitize(&c.author_email),
-                super::json::rfc3339(c.author_time),
-            )?;
-        }
-        if let Some(v) = f.validity {
-            writeln!(out, "      validity: {}", v.as_str())?;
-        }
-        writeln!(out, "      fingerprint: {}", f.fingerprint)?;
+        write_finding(out, f, ctx)?;
     }
-    if !findings.is_empty() {
-        writeln!(out)?;
+    Ok(())
+}
+
+fn write_owners(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    let Some(a) = &f.attribution else {
+        return Ok(());
+    };
+    writeln!(out, "  owners:  {}", sanitize(&a.label()))?;
+    let details = details(a);
+    if !details.is_empty() {
+        writeln!(out, "  details: {}", sanitize(&details))?;
     }
-    writeln!(out, "{}", summary_line(findings, ctx.summary))
+    writeln!(out, "  why:     {}", sanitize(&a.reason()))
+}
+
+fn write_finding(out: &mut dyn Write, f: &Finding, ctx: &ReportContext<'_>) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {}:{}  {:<6}  {}  ({})",
+        f.span.line,
+        f.span.column,
+        f.confidence.as_str(),
+        sanitize(&f.rule_name),
+        f.rule_id
+    )?;
+    writeln!(
+        out,
+        "      secret:  {}",
+        sanitize(f.shown_secret(ctx.show_secrets))
+    )?;
+    writeln!(
+        out,
+        "      line:    {}",
+        sanitize(f.shown_context(ctx.show_secrets).trim())
+    )?;
+    if let Some(c) = &f.commit {
+        let at_head = match f.still_at_head {
+            Some(true) => ", still at HEAD",
+            Some(false) => ", no longer at HEAD",
+            None => "",
+        };
+        writeln!(
+            out,
+            "      commit:  {} by {} <{}> on {}{at_head}",
+            &c.id[..c.id.len().min(12)],
+            sanitize(&c.author_name),
+            sanitize(&c.author_email),
+            super::json::rfc3339(c.author_time),
+        )?;
+    }
+    if let Some(v) = f.validity {
+        writeln!(out, "      validity: {}", v.as_str())?;
+    }
+    writeln!(out, "      fingerprint: {}", f.fingerprint)
 }
 
 /// One paragraph: what was found, what was read, what was skipped or failed.
@@ -127,6 +174,14 @@ pub fn summary_line(findings: &[Finding], s: &Summary) -> String {
             plural(s.findings_below_confidence)
         ));
     }
+    text.push_str(&owners_summary(findings));
+    if s.warnings > 0 {
+        text.push_str(&format!(
+            " {} warning{} (see above).",
+            s.warnings,
+            plural(s.warnings)
+        ));
+    }
     if s.errors > 0 {
         text.push_str(&format!(
             " {} error{} (see above).",
@@ -135,6 +190,21 @@ pub fn summary_line(findings: &[Finding], s: &Summary) -> String {
         ));
     }
     text
+}
+
+/// ` Owners: N; M findings unowned.` when findings were attributed, else nothing.
+fn owners_summary(findings: &[Finding]) -> String {
+    if !findings.iter().any(|f| f.attribution.is_some()) {
+        return String::new();
+    }
+    let groups = owner_groups(findings);
+    let owned = groups.iter().filter(|g| !g.1).count();
+    let unowned: usize = groups.iter().filter(|g| g.1).map(|g| g.2.len()).sum();
+    format!(
+        " {owned} owner group{}; {unowned} finding{} unowned.",
+        plural(owned as u64),
+        plural(unowned as u64)
+    )
 }
 
 fn plural(n: u64) -> &'static str {

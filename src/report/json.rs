@@ -40,6 +40,9 @@ pub fn finding_json(f: &Finding, show_secrets: bool) -> Value {
         if let Some(v) = f.validity {
             map.insert("validity".into(), json!(v.as_str()));
         }
+        if let Some(a) = &f.attribution {
+            map.insert("owners".into(), super::owners::attribution_json(a));
+        }
     }
     v
 }

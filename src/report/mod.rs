@@ -5,6 +5,7 @@
 
 mod human;
 pub mod json;
+pub mod owners;
 pub mod sanitize;
 mod sarif;
 
@@ -23,7 +24,7 @@ pub const JSON_FORMAT_VERSION: u32 = 1;
 /// Output format of `keytrail scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Readable text grouped by file.
+    /// Readable text grouped by owner and file.
     Human,
     /// One JSON object with `findings` and `summary`.
     Json,

@@ -127,6 +127,9 @@ fn result_properties(f: &Finding) -> Value {
         if let Some(v) = f.validity {
             map.insert("validity".into(), json!(v.as_str()));
         }
+        if let Some(a) = &f.attribution {
+            map.insert("owners".into(), super::owners::attribution_json(a));
+        }
     }
     props
 }

@@ -153,6 +153,9 @@ pub struct Finding {
     pub context_plain: String,
     /// What a validity check at scan time found (`scan --verify`).
     pub validity: Option<crate::verify::Validity>,
+    /// Who owns it and why; `None` until the attribute stage runs. Findings at the same path
+    /// share one attribution.
+    pub attribution: Option<std::sync::Arc<crate::owners::Attribution>>,
 }
 
 impl Finding {
@@ -236,6 +239,7 @@ fn make_finding(
         context,
         context_plain,
         validity: None,
+        attribution: None,
     }
 }
 

@@ -27,6 +27,10 @@ pub struct Notice {
     pub places: Vec<String>,
     /// What the owner should do.
     pub action: String,
+    /// Email addresses from the owners map (for an outbox's mail pipeline).
+    pub to: Vec<String>,
+    /// Slack channels from the owners map.
+    pub slack_channels: Vec<String>,
 }
 
 impl Notice {
