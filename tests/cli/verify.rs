@@ -701,3 +701,68 @@ fn webhook_deliveries_are_retried_and_outbox_files_are_written() {
     assert!(mail["text"].as_str().unwrap().contains("a.env"));
     assert!(!mail.to_string().contains(&token[4..]));
 }
+
+#[test]
+fn owners_map_contacts_receive_their_notices() {
+    let w = World::new();
+    let token = seeded_token("contact-me");
+    let tree = w.dir.path().join("mono");
+    std::fs::create_dir_all(tree.join("services/pay")).unwrap();
+    std::fs::write(tree.join("services/pay/app.env"), format!("T={token}\n")).unwrap();
+    std::fs::write(
+        tree.join("keytrail.toml"),
+        "[[owner]]\nname = \"payments\"\npaths = [\"services/pay/\"]\nservice = \"pay-api\"\n\
+         owners = [\"@acme/payments\"]\n[owner.contacts]\nemail = \"pay@acme.example\"\n\
+         webhook = \"https://hooks.team.test/payments\"\n",
+    )
+    .unwrap();
+    let tree_arg = tree.display().to_string();
+    assert_eq!(w.run("2026-03-01", &["scan", "-q", &tree_arg]).0, 1);
+    let (_, listed, _) = w.run(
+        "2026-03-01",
+        &[
+            "ledger",
+            "list",
+            "--owner",
+            "@acme/payments",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&listed).unwrap()["secrets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let team = FakeServer::start(|_| Reply::status(200, "ok"));
+    let out = keytrail()
+        .env("KEYTRAIL_LEDGER", w.dir.path().join("ledger.db"))
+        .env("KEYTRAIL_LEDGER_KEY_FILE", w.dir.path().join("fp.key"))
+        .env(
+            "KEYTRAIL_TEST_HOST_OVERRIDE",
+            team.override_for("hooks.team.test"),
+        )
+        .args([
+            "--now",
+            "2026-03-01T12:00:00Z",
+            "notify",
+            "--retry-delay",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 notification(s) delivered"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = team.requests().pop().unwrap();
+    assert!(
+        body.contains("@acme/payments") && body.contains("pay@acme.example"),
+        "{body}"
+    );
+    assert!(!body.contains(&token[4..]));
+}
