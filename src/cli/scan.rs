@@ -47,7 +47,8 @@ pub struct ScanArgs {
     /// Use only the rules given with --rules.
     #[arg(long)]
     pub no_builtin_rules: bool,
-    /// Leave out paths matching a gitignore-style glob (repeatable).
+    /// Leave out paths matching a gitignore-style glob (repeatable); in git scans, over
+    /// repository paths.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Skip files larger than this (bytes, or with K/M/G suffix).
@@ -161,14 +162,35 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 /// What the collector gathered from the workers.
 #[derive(Default)]
-struct Collected {
-    findings: Vec<Finding>,
-    summary: Summary,
-    errors: Vec<String>,
+pub(super) struct Collected {
+    /// The findings, filtered and sorted.
+    pub(super) findings: Vec<Finding>,
+    /// The scan's counts.
+    pub(super) summary: Summary,
+    /// Messages of what could not be read.
+    pub(super) errors: Vec<String>,
 }
 
 /// Runs `keytrail scan`.
 pub fn run(mut args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
+    let (rules, collected) = scan(&mut args, global)?;
+    match write_output(&args, &rules, &collected) {
+        Ok(()) => {}
+        Err(e) if is_broken_pipe(&e) => return Ok(exit_code(&collected)),
+        Err(e) => return Err(e),
+    }
+    if args.format != Format::Human && !global.quiet {
+        eprintln!(
+            "{}",
+            crate::report::summary_line(&collected.findings, &collected.summary)
+        );
+    }
+    Ok(exit_code(&collected))
+}
+
+/// The scan without its report: rules, paths, scan, ignores, filters and the ledger. Other
+/// commands (`keytrail github`) run it and report in their own way.
+pub(super) fn scan(args: &mut ScanArgs, global: &GlobalArgs) -> Result<(RuleSet, Collected)> {
     let started = Instant::now();
     let rules = load_ruleset(!args.no_builtin_rules, &args.rules)?;
     for w in rules.warnings() {
@@ -194,7 +216,7 @@ pub fn run(mut args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
     let rules_of_owners =
         thread::spawn(move || super::owners::prepare_attribution(&paths, git, map.as_ref()));
     let progress = progress_bar(global.quiet);
-    let mut collected = scan_paths(&args, &rules, ledger.as_ref(), &progress, global.quiet)?;
+    let mut collected = scan_paths(args, &rules, ledger.as_ref(), &progress, global.quiet)?;
     progress.finish_and_clear();
     collected.summary.warnings += bad_lines.len() as u64;
     drop_ignored(&mut collected, &ignores);
@@ -208,20 +230,9 @@ pub fn run(mut args: ScanArgs, global: &GlobalArgs) -> Result<u8> {
         super::verify::verify_findings(&mut collected.findings, &args.net)?;
     }
     if let Some(ledger) = &ledger {
-        persist(&args, ledger, &roots, &collected, global.quiet)?;
+        persist(args, ledger, &roots, &collected, global.quiet)?;
     }
-    match write_output(&args, &rules, &collected) {
-        Ok(()) => {}
-        Err(e) if is_broken_pipe(&e) => return Ok(exit_code(&collected)),
-        Err(e) => return Err(e),
-    }
-    if args.format != Format::Human && !global.quiet {
-        eprintln!(
-            "{}",
-            crate::report::summary_line(&collected.findings, &collected.summary)
-        );
-    }
-    Ok(exit_code(&collected))
+    Ok((rules, collected))
 }
 
 /// Records the findings in the ledger and says what changed.
@@ -355,6 +366,7 @@ fn scan_repos(
         threads: args.threads(),
         max_file_size: args.max_file_size,
         state,
+        excludes: args.exclude.clone(),
     };
     let (mut collected, outcomes) = collecting(progress, quiet, |tx| {
         let mut outcomes = Vec::new();

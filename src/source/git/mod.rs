@@ -8,6 +8,7 @@
 //! beside it and are attached to its findings.
 
 pub mod enumerate;
+pub mod exclude;
 pub mod packidx;
 pub mod range;
 pub mod state;
@@ -62,6 +63,9 @@ pub struct GitOptions {
     pub max_file_size: u64,
     /// Where incremental state lives; `None` scans everything every time.
     pub state: Option<std::sync::Arc<dyn state::StateStore>>,
+    /// Gitignore-style globs over repository paths; a blob is left out when the path it was
+    /// first seen at matches one.
+    pub excludes: Vec<String>,
 }
 
 /// A repository could not be scanned at all.
@@ -133,6 +137,10 @@ pub fn scan_repo(
     report_enumeration(&name, &enumeration, tx);
     let enumerated = started.elapsed();
     let mut targets = enumeration.blobs;
+    if !opts.excludes.is_empty() {
+        let excluded = exclude::PathFilter::new(&opts.excludes).map_err(fail)?;
+        targets.retain(|t| !excluded.is_excluded(&t.path));
+    }
     sort_pack_order(&repo, &mut targets);
     let ordered = started.elapsed();
     let failed = scan_targets(repo.path(), &name, &targets, opts, rules, tx, progress);
