@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one module per subcommand. Each subcommand maps
 //! its arguments onto the library and returns an exit code; no scanning logic lives here.
 
+mod github;
 mod ledger;
 mod owners;
 mod record;
@@ -77,6 +78,8 @@ pub enum Command {
     /// Explain and check ownership rules (CODEOWNERS, owners map).
     #[command(subcommand)]
     Owners(owners::OwnersCommand),
+    /// Scan what a GitHub Actions event adds and report the GitHub way (the action's step).
+    Github(Box<github::GithubArgs>),
 }
 
 /// Sets up `tracing` on stderr: `KEYTRAIL_LOG` if set, else a level from -v / -q.
@@ -116,6 +119,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::Revoke(a) => verify::run_revoke(a, &args.global),
         Command::Notify(a) => verify::run_notify(a, &args.global),
         Command::Owners(c) => owners::run(c),
+        Command::Github(a) => github::run(*a, &args.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

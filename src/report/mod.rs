@@ -1,8 +1,11 @@
-//! Turning findings and a summary into output: human text, JSON, JSON Lines and SARIF.
+//! Turning findings and a summary into output: human text, JSON, JSON Lines, SARIF, GitLab's
+//! secret-detection and Code Quality reports, and (in `github`) what GitHub Actions shows.
 //!
 //! Every writer takes the same [`ReportContext`]. Secrets are redacted unless the context says
 //! otherwise, and text from the scanned repository is sanitised before it reaches a terminal.
 
+pub mod github;
+mod gitlab;
 mod human;
 pub mod json;
 pub mod owners;
@@ -14,6 +17,7 @@ use std::io::{self, Write};
 use crate::rules::RuleSet;
 use crate::scan::{Finding, Summary};
 
+pub use gitlab::{secret_detection_report, write_codequality, write_gitlab};
 pub use human::{human_bytes, summary_line, write_human};
 pub use json::{finding_json, write_json, write_jsonl};
 pub use sarif::{sarif_document, write_sarif};
@@ -32,6 +36,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0.
     Sarif,
+    /// GitLab secret-detection report (`artifacts:reports:secret_detection`).
+    Gitlab,
+    /// Code Quality JSON for GitLab merge requests (`artifacts:reports:codequality`).
+    Codequality,
 }
 
 /// What every writer needs besides the findings.
@@ -58,6 +66,8 @@ pub fn write_report(
         Format::Json => write_json(out, findings, ctx),
         Format::Jsonl => write_jsonl(out, findings, ctx),
         Format::Sarif => write_sarif(out, findings, ctx),
+        Format::Gitlab => write_gitlab(out, findings, ctx),
+        Format::Codequality => write_codequality(out, findings, ctx),
     }
 }
 
