@@ -27,7 +27,6 @@ use crate::report::sanitize::sanitize;
 use crate::report::{Format, ReportContext, write_report};
 use crate::rules::RuleSet;
 use crate::scan::{Finding, Fingerprint};
-use crate::verify::Validity;
 
 /// Arguments of `keytrail github`. Each option also reads the variable the action sets.
 #[derive(Debug, Args)]
@@ -146,14 +145,12 @@ pub fn run(args: GithubArgs, global: &GlobalArgs) -> Result<u8> {
     };
     let old = classify(&repo_dir, &target, &mut collected.findings);
     prefix_paths(&workspace, &repo_dir, &mut collected.findings);
-    let validity = verify(args.verify, &collected.findings)?;
     let rows: Vec<Row<'_>> = collected
         .findings
         .iter()
         .map(|f| Row {
             finding: f,
             is_new: !old.contains(&f.fingerprint),
-            validity: validity(f),
         })
         .collect();
     let new = rows.iter().filter(|r| r.is_new).count();
@@ -316,6 +313,9 @@ fn scan_args(args: &GithubArgs, repo_dir: &Path, target: &Target) -> Result<Scan
     if !args.owners.trim().is_empty() {
         argv.extend(["--owners".into(), args.owners.trim().to_string()]);
     }
+    if args.verify {
+        argv.push("--verify".into());
+    }
     if !args.ledger.trim().is_empty() {
         argv.push(format!("--ledger={}", args.ledger.trim()));
     }
@@ -374,28 +374,6 @@ fn repo_prefix(workspace: &Path, repo_dir: &Path) -> String {
         }
         _ => String::new(),
     }
-}
-
-/// Checks each distinct secret once when asked; returns a lookup by finding.
-fn verify(on: bool, findings: &[Finding]) -> Result<impl Fn(&Finding) -> Option<Validity>> {
-    let mut found: std::collections::HashMap<Fingerprint, Validity> = Default::default();
-    if on {
-        let opts = crate::verify::net::NetOptions::from_env().map_err(anyhow::Error::msg)?;
-        let verifier = crate::verify::Verifier::new(&[], opts)?;
-        for f in findings {
-            if found.contains_key(&f.fingerprint) {
-                continue;
-            }
-            if let Some(check) = verifier.check(f.rule_id.as_str(), f.secret.plain()) {
-                found.insert(f.fingerprint.clone(), check.validity);
-            }
-        }
-        eprintln!(
-            "keytrail: checked {} secret(s) with their providers",
-            found.len()
-        );
-    }
-    Ok(move |f: &Finding| found.get(&f.fingerprint).copied())
 }
 
 fn links(

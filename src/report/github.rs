@@ -8,8 +8,6 @@
 //! such text in code spans, so it cannot add links, images, HTML or mentions. Owners are the
 //! exception: a handle shaped like `@org/team` is written as is, so the comment tells them.
 
-use serde_json::Value;
-
 use super::sanitize::sanitize;
 use crate::github::{FailOn, short};
 use crate::scan::Finding;
@@ -27,8 +25,6 @@ pub struct Row<'a> {
     pub finding: &'a Finding,
     /// Whether its secret is new (not already at the base).
     pub is_new: bool,
-    /// What a check said, when verification ran and a validator covers the rule.
-    pub validity: Option<Validity>,
 }
 
 /// What was scanned, for the summary and the comment.
@@ -116,7 +112,7 @@ fn annotation_message(row: &Row<'_>) -> String {
     if !owners.is_empty() {
         text.push_str(&format!(", owned by {}", sanitize(&owners.join(", "))));
     }
-    if let Some(v) = row.validity {
+    if let Some(v) = f.validity {
         text.push_str(&format!(", checked: {}", v.as_str()));
     }
     if !row.is_new {
@@ -126,18 +122,11 @@ fn annotation_message(row: &Row<'_>) -> String {
     text
 }
 
-/// The owners a finding carries, read from the `owners` object of its JSON form (so this
-/// follows whatever attribution the scan did); empty when it has none.
+/// The owners a finding carries (its attribution); empty when it has none.
 pub fn owners_of(f: &Finding) -> Vec<String> {
-    let json = super::json::finding_json(f, false);
-    json["owners"]["owners"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
+    f.attribution
+        .as_ref()
+        .map(|a| a.owners.iter().map(|o| o.as_str().to_string()).collect())
         .unwrap_or_default()
 }
 
@@ -296,7 +285,7 @@ fn table_row(scope: &Scope, row: &Row<'_>) -> String {
         code(f.rule_id.as_str()),
         code(f.secret.redacted()),
         owners_cell(f),
-        validity_cell(row.validity),
+        validity_cell(f.validity),
         status_cell(scope, row)
     )
 }
