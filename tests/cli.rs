@@ -6,6 +6,12 @@ mod common;
 mod fake_http;
 #[path = "cli/git.rs"]
 mod git;
+#[path = "cli/github.rs"]
+mod github;
+#[path = "cli/github_harness.rs"]
+mod github_harness;
+#[path = "cli/gitlab.rs"]
+mod gitlab;
 #[path = "cli/ledger.rs"]
 mod ledger;
 #[path = "cli/owners.rs"]

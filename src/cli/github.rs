@@ -116,6 +116,8 @@ struct Target {
     range: Option<(String, String)>,
     /// The commit links point at.
     head: Option<String>,
+    /// For a history scan of one commit's history only, that commit.
+    history_of: Option<String>,
     /// Said in the log and summary when the plan changed (a fallback base).
     note: Option<String>,
 }
@@ -157,6 +159,7 @@ pub fn run(args: GithubArgs, global: &GlobalArgs) -> Result<u8> {
     let scope = Scope {
         title,
         range: target.range.clone(),
+        history_of: target.history_of.clone(),
         fail_on: args.fail_on,
         fails: args.fail_on.fails(rows.len(), new),
         links: links(&args, &workspace, &repo_dir, target.head.as_deref()),
@@ -265,6 +268,7 @@ fn range(
         scan_args: vec!["--range".into(), format!("{base_id}..{head}")],
         range: Some((base_id, head.to_string())),
         head: Some(head.to_string()),
+        history_of: None,
         note,
     })
 }
@@ -277,6 +281,7 @@ fn full(only: Option<&String>, head: Option<String>) -> Target {
     Target {
         scan_args,
         range: None,
+        history_of: only.cloned(),
         head,
         note: None,
     }
@@ -294,9 +299,10 @@ fn head_of(repo_dir: &Path) -> Option<String> {
 }
 
 fn describe(t: &Target) -> String {
-    match &t.range {
-        Some((base, head)) => format!("what {}..{} adds", short(base), short(head)),
-        None => "the full history".into(),
+    match (&t.range, &t.history_of) {
+        (Some((base, head)), _) => format!("what {}..{} adds", short(base), short(head)),
+        (None, Some(head)) => format!("the history of {}", short(head)),
+        (None, None) => "the full history".into(),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Scope {
     pub title: String,
     /// The range's base and head commit ids; `None` for a full-history scan.
     pub range: Option<(String, String)>,
+    /// For a history scan of one commit's history only (a new branch), that commit.
+    pub history_of: Option<String>,
     /// The `fail-on` policy.
     pub fail_on: FailOn,
     /// Whether the job fails.
@@ -226,9 +228,12 @@ fn headline(scope: &Scope, rows: &[Row<'_>]) -> String {
 }
 
 fn scope_line(scope: &Scope, rows: &[Row<'_>]) -> String {
-    let what = match &scope.range {
-        Some((base, head)) => format!("`{}..{}`, the lines it adds", short(base), short(head)),
-        None => "every commit of every ref".to_string(),
+    let what = match (&scope.range, &scope.history_of) {
+        (Some((base, head)), _) => {
+            format!("`{}..{}`, the lines it adds", short(base), short(head))
+        }
+        (None, Some(head)) => format!("the history of `{}`", short(head)),
+        (None, None) => "every commit of every ref".to_string(),
     };
     let mut line = format!("Scanned {what}. `fail-on: {}`", scope.fail_on.as_str());
     let old = rows.iter().filter(|r| !r.is_new).count();

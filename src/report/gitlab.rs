@@ -85,7 +85,7 @@ fn vulnerability(f: &Finding) -> Value {
         "solution": "Revoke or rotate the credential with its provider, then remove it from the code and its history.",
         "scanner": { "id": "keytrail", "name": "keytrail" },
         "location": {
-            "file": f.path,
+            "file": project_path(&f.path),
             "start_line": f.span.line,
             "end_line": f.span.end_line,
             "commit": commit,
@@ -117,10 +117,16 @@ fn codequality_issue(f: &Finding) -> Value {
         },
         "fingerprint": occurrence_id(f),
         "location": {
-            "path": f.path,
+            "path": project_path(&f.path),
             "lines": { "begin": f.span.line, "end": f.span.end_line },
         },
     })
+}
+
+/// A path as GitLab wants it: relative to the project, `/`-separated, no leading `./`.
+fn project_path(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    path.strip_prefix("./").unwrap_or(&path).to_string()
 }
 
 /// One id per secret and path, stable when the line moves.
@@ -149,6 +155,13 @@ fn gitlab_time(t: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_project_relative() {
+        assert_eq!(project_path("./config/a.env"), "config/a.env");
+        assert_eq!(project_path("dir\\b.env"), "dir/b.env");
+        assert_eq!(project_path("c.env"), "c.env");
+    }
 
     #[test]
     fn times_have_no_zone_suffix() {

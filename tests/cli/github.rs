@@ -1,0 +1,670 @@
+//! The GitHub Action's scan step, run locally by `github_harness` against fixture repositories
+//! and fixture event payloads: pull requests that add a secret, touch an old one or are clean;
+//! re-runs that edit the one comment; pushes (first, new branch, force push); shallow
+//! checkouts; the nightly full-history scan with a ledger; and the action file itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use serde_json::Value;
+
+use crate::common::{commit_files, commit_repo, git, keytrail, seeded_token, testdata};
+use crate::fake_http::{FakeServer, Reply};
+use crate::github_harness::{
+    FakeGitHub, Step, action_yml, input_defaults, run_lines, run_step, scan_step,
+};
+
+const DATE: &str = "2026-02-01T09:00:00Z";
+const LATER: &str = "2026-02-02T09:00:00Z";
+const NULL: &str = "0000000000000000000000000000000000000000";
+
+/// A repository whose first commit (the base) holds `base_files` and whose second (the pull
+/// request's head) adds `pr_files`; returns (tempdir, repo, base id, head id).
+fn pr_repo(
+    base_files: &[(&str, &str)],
+    pr_files: &[(&str, &str)],
+) -> (tempfile::TempDir, PathBuf, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("shop");
+    commit_repo(&repo, "carol@acme.example", base_files);
+    let base = git(&repo, &["rev-parse", "HEAD"]);
+    commit_files(&repo, "alice@acme.example", DATE, pr_files);
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    (tmp, repo, base, head)
+}
+
+fn pr_fill<'a>(base: &'a str, head: &'a str) -> [(&'a str, &'a str); 4] {
+    [
+        ("NUMBER", "12"),
+        ("COMMITS", "1"),
+        ("BASE", base),
+        ("HEAD", head),
+    ]
+}
+
+fn pr_step<'a>(
+    repo: &'a Path,
+    fill: &'a [(&'a str, &'a str)],
+    inputs: &'a [(&'a str, &'a str)],
+    secrets: &'a [&'a str],
+) -> Step<'a> {
+    Step {
+        workspace: repo,
+        event: "pull_request",
+        payload: ("pull_request.json", fill),
+        inputs,
+        env: &[],
+        api: None,
+        secrets,
+    }
+}
+
+/// The summary table's rows, as cells.
+fn table_rows(summary: &str) -> Vec<Vec<String>> {
+    summary
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+fn config_with(token: &str) -> String {
+    format!("# payments\nregion = \"eu-west-1\"\ngithub_token = \"{token}\"\n")
+}
+
+fn assert_sarif_valid(sarif: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn a_pull_request_adding_a_secret_fails_with_annotation_summary_owners_and_one_comment() {
+    let secret = seeded_token("pr-adds");
+    let (_tmp, repo, base, head) = pr_repo(
+        &[
+            ("README.md", "# shop\n"),
+            (".github/CODEOWNERS", "* @acme/payments\n"),
+        ],
+        &[("config/payments.toml", &config_with(&secret))],
+    );
+    let api = FakeGitHub::start();
+    let fill = pr_fill(&base, &head);
+    let secrets = [secret.as_str()];
+    let mut step = pr_step(&repo, &fill, &[("comment", "true")], &secrets);
+    step.api = Some(&api);
+    let run = run_step(&step);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let notes = run.annotations();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("::error file=config/payments.toml,line=3,endLine=3,col=17,"),
+        "{}",
+        notes[0]
+    );
+    assert!(notes[0].contains("ghp_…(40)") && notes[0].contains("@acme/payments"));
+    let rows = table_rows(&run.summary);
+    assert_eq!(rows.len(), 1, "{}", run.summary);
+    assert!(
+        rows[0][1].contains("config/payments.toml:3"),
+        "{:?}",
+        rows[0]
+    );
+    assert!(rows[0][1].contains(&format!("blob/{head}/config/payments.toml#L3")));
+    assert_eq!(rows[0][2], "`ghp_…(40)`");
+    assert!(rows[0][3].contains(&head[..7]));
+    assert_eq!(rows[0][4], "`alice`");
+    assert_eq!(rows[0][5], "@acme/payments");
+    assert_eq!(rows[0][7], "new");
+    assert_eq!(run.outputs["findings"], "1");
+    assert_eq!(run.outputs["new-findings"], "1");
+    let sarif = run.sarif.as_ref().expect("SARIF written");
+    assert_sarif_valid(sarif);
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(
+        result["partialFingerprints"]["keytrailSecret/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    let ours: Vec<_> = api.comments().into_iter().filter(|c| c.0 >= 100).collect();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].1.starts_with("<!-- keytrail -->"));
+    assert!(
+        ours[0].1.contains("**Owners:** @acme/payments"),
+        "{}",
+        ours[0].1
+    );
+
+    // A re-run edits the same comment; the person's comment is left alone.
+    let again = run_step(&step);
+    assert_eq!(again.code, 1);
+    let calls = api.calls();
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("POST")).count(),
+        1,
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("PATCH"))
+            .collect::<Vec<_>>(),
+        vec![&format!(
+            "PATCH /repos/acme/shop/issues/comments/{}",
+            ours[0].0
+        )]
+    );
+    let comments = api.comments();
+    assert_eq!(comments.len(), 2);
+    assert!(comments[0].1.starts_with("Looks good"));
+    assert!(
+        again
+            .stderr
+            .contains("updated the comment on pull request #12")
+    );
+}
+
+#[test]
+fn the_action_outputs_are_the_ones_the_step_writes() {
+    let secret = seeded_token("outputs");
+    let (_tmp, repo, base, head) =
+        pr_repo(&[("a.txt", "a\n")], &[("b.env", &config_with(&secret))]);
+    let fill = pr_fill(&base, &head);
+    let run = run_step(&pr_step(&repo, &fill, &[], &[&secret]));
+    let yml = action_yml();
+    let declared: Vec<&str> = yml
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("value: ${{ steps.scan.outputs."))
+        .map(|l| l.trim_end_matches(" }}"))
+        .collect();
+    assert_eq!(declared, vec!["findings", "new-findings", "sarif"]);
+    for name in declared {
+        assert!(run.outputs.contains_key(name), "{name}: {:?}", run.outputs);
+    }
+}
+
+#[test]
+fn a_pull_request_editing_a_file_that_holds_an_old_secret_passes() {
+    let old = seeded_token("old-secret");
+    let before = config_with(&old);
+    let after = before.replace("eu-west-1", "eu-central-1");
+    let (_tmp, repo, base, head) = pr_repo(
+        &[("config/payments.toml", &before)],
+        &[("config/payments.toml", &after)],
+    );
+    let fill = pr_fill(&base, &head);
+    let run = run_step(&pr_step(&repo, &fill, &[], &[&old]));
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.annotations().is_empty());
+    assert!(
+        run.summary.contains("no secrets in pull request #12"),
+        "{}",
+        run.summary
+    );
+    assert_eq!(run.outputs["findings"], "0");
+}
+
+#[test]
+fn an_old_secret_on_a_rewritten_line_is_reported_as_already_there() {
+    let old = seeded_token("moved-secret");
+    let before = config_with(&old);
+    let after = format!(
+        "[billing]\n{}",
+        before.replace("github_token = ", "  github_token = ")
+    );
+    let (_tmp, repo, base, head) = pr_repo(
+        &[("config/payments.toml", &before)],
+        &[("config/payments.toml", &after)],
+    );
+    let fill = pr_fill(&base, &head);
+
+    let any = run_step(&pr_step(&repo, &fill, &[], &[&old]));
+    assert_eq!(any.code, 1);
+    assert_eq!(table_rows(&any.summary)[0][7], "already at base");
+    assert!(any.annotations()[0].starts_with("::error file=config/payments.toml,line=4,"));
+
+    let new = run_step(&pr_step(&repo, &fill, &[("fail-on", "new")], &[&old]));
+    assert_eq!(new.code, 0, "{}", new.stderr);
+    assert!(new.annotations()[0].starts_with("::warning file=config/payments.toml,line=4,"));
+    assert_eq!(new.outputs["findings"], "1");
+    assert_eq!(new.outputs["new-findings"], "0");
+    assert!(
+        new.summary
+            .contains("already at the base do not fail the check")
+            || new.summary.contains("already at the base does not fail"),
+        "{}",
+        new.summary
+    );
+
+    let never = run_step(&pr_step(&repo, &fill, &[("fail-on", "never")], &[&old]));
+    assert_eq!(never.code, 0);
+}
+
+#[test]
+fn a_clean_pull_request_passes_and_leaves_no_comment() {
+    let (_tmp, repo, base, head) =
+        pr_repo(&[("a.txt", "a\n")], &[("src/lib.rs", "pub fn f() {}\n")]);
+    let api = FakeGitHub::start();
+    let fill = pr_fill(&base, &head);
+    let mut step = pr_step(&repo, &fill, &[("comment", "true")], &[]);
+    step.api = Some(&api);
+    let run = run_step(&step);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.summary.contains("no secrets"));
+    assert!(
+        api.calls().iter().all(|c| c.starts_with("GET")),
+        "{:?}",
+        api.calls()
+    );
+    assert_sarif_valid(run.sarif.as_ref().unwrap());
+}
+
+#[test]
+fn the_same_base_and_head_scan_nothing() {
+    let (_tmp, repo, _base, head) = pr_repo(&[("a.txt", "a\n")], &[("b.txt", "b\n")]);
+    let fill = pr_fill(&head, &head);
+    let run = run_step(&pr_step(&repo, &fill, &[], &[]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.summary.contains("nothing to scan"), "{}", run.summary);
+    assert!(run.summary.contains("same commit"));
+    assert_eq!(run.outputs["findings"], "0");
+}
+
+fn push_step<'a>(
+    repo: &'a Path,
+    fill: &'a [(&'a str, &'a str)],
+    secrets: &'a [&'a str],
+) -> Step<'a> {
+    Step {
+        workspace: repo,
+        event: "push",
+        payload: ("push.json", fill),
+        inputs: &[],
+        env: &[],
+        api: None,
+        secrets,
+    }
+}
+
+#[test]
+fn the_first_push_of_a_repository_scans_its_history() {
+    let secret = seeded_token("first-push");
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("shop");
+    commit_repo(
+        &repo,
+        "alice@acme.example",
+        &[("deploy.env", &config_with(&secret))],
+    );
+    commit_files(
+        &repo,
+        "alice@acme.example",
+        LATER,
+        &[("README.md", "# shop\n")],
+    );
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    let fill = [
+        ("BRANCH", "main"),
+        ("BEFORE", NULL),
+        ("AFTER", &head),
+        ("FORCED", "false"),
+    ];
+    let run = run_step(&push_step(&repo, &fill, &[&secret]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.annotations()[0].starts_with("::error file=deploy.env,line=3,"));
+    assert!(
+        run.summary
+            .contains(&format!("the history of `{}`", &head[..7])),
+        "{}",
+        run.summary
+    );
+    assert_eq!(table_rows(&run.summary)[0][7], "at HEAD");
+}
+
+/// An origin whose main holds an old secret, and a clone with a new branch `topic` adding a
+/// new one; returns (tempdir, clone, old secret, new secret, topic's head).
+fn branch_clone() -> (tempfile::TempDir, PathBuf, String, String, String) {
+    let (old, new) = (seeded_token("main-old"), seeded_token("topic-new"));
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin");
+    commit_repo(
+        &origin,
+        "carol@acme.example",
+        &[("legacy.env", &config_with(&old))],
+    );
+    let work = tmp.path().join("work");
+    let status = Process::new("git")
+        .args(["clone", "-q"])
+        .arg(&origin)
+        .arg(&work)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(&work, &["checkout", "-q", "-b", "topic"]);
+    commit_files(
+        &work,
+        "alice@acme.example",
+        DATE,
+        &[("topic.env", &config_with(&new))],
+    );
+    let head = git(&work, &["rev-parse", "HEAD"]);
+    (tmp, work, old, new, head)
+}
+
+#[test]
+fn a_new_branch_is_scanned_for_what_it_adds_to_the_default_branch() {
+    let (_tmp, work, old, new, head) = branch_clone();
+    let fill = [
+        ("BRANCH", "topic"),
+        ("BEFORE", NULL),
+        ("AFTER", &head),
+        ("FORCED", "false"),
+    ];
+    let run = run_step(&push_step(&work, &fill, &[&old, &new]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let notes = run.annotations();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].starts_with("::error file=topic.env,"));
+    assert!(run.stderr.contains("a new branch"), "{}", run.stderr);
+}
+
+#[test]
+fn a_force_push_whose_old_tip_is_gone_is_scanned_against_the_default_branch() {
+    let (_tmp, work, old, new, head) = branch_clone();
+    let gone = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+    let fill = [
+        ("BRANCH", "topic"),
+        ("BEFORE", gone),
+        ("AFTER", &head),
+        ("FORCED", "true"),
+    ];
+    let run = run_step(&push_step(&work, &fill, &[&old, &new]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.annotations().len(), 1);
+    assert!(run.annotations()[0].starts_with("::error file=topic.env,"));
+    assert!(run.stderr.contains("force push"), "{}", run.stderr);
+}
+
+/// An origin with an old secret deep in main's history and a pull-request branch three
+/// commits past it, and a clone of the branch at depth 1; returns (tempdir, clone, old, new,
+/// base, head).
+fn shallow_clone() -> (tempfile::TempDir, PathBuf, String, String, String, String) {
+    let (old, new) = (seeded_token("deep-old"), seeded_token("shallow-new"));
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin");
+    commit_repo(
+        &origin,
+        "carol@acme.example",
+        &[("old.env", &config_with(&old))],
+    );
+    for i in 0..3 {
+        let day = format!("2026-01-1{i}T10:00:00Z");
+        commit_files(
+            &origin,
+            "carol@acme.example",
+            &day,
+            &[("notes.txt", &format!("{i}\n"))],
+        );
+    }
+    let base = git(&origin, &["rev-parse", "HEAD"]);
+    git(&origin, &["checkout", "-q", "-b", "pr"]);
+    commit_files(
+        &origin,
+        "alice@acme.example",
+        DATE,
+        &[("new.env", &config_with(&new))],
+    );
+    commit_files(&origin, "alice@acme.example", LATER, &[("more.txt", "x\n")]);
+    let head = git(&origin, &["rev-parse", "HEAD"]);
+    git(&origin, &["checkout", "-q", "main"]);
+    let work = tmp.path().join("work");
+    let url = format!("file://{}", origin.display());
+    let status = Process::new("git")
+        .args(["clone", "-q", "--depth=1", "--branch=pr", &url])
+        .arg(&work)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        git(&work, &["rev-parse", "--is-shallow-repository"]),
+        "true"
+    );
+    (tmp, work, old, new, base, head)
+}
+
+#[test]
+fn a_shallow_checkout_is_deepened_until_base_and_head_meet() {
+    let (_tmp, work, old, new, base, head) = shallow_clone();
+    let fill = [
+        ("NUMBER", "12"),
+        ("COMMITS", "2"),
+        ("BASE", &base),
+        ("HEAD", &head),
+    ];
+    let run = run_step(&pr_step(&work, &fill, &[], &[&old, &new]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let notes = run.annotations();
+    assert_eq!(notes.len(), 1, "only what the pull request adds: {notes:?}");
+    assert!(notes[0].starts_with("::error file=new.env,line=3,"));
+}
+
+#[test]
+fn a_shallow_checkout_that_cannot_fetch_says_to_use_fetch_depth_0() {
+    let (tmp, work, old, new, base, head) = shallow_clone();
+    let nowhere = tmp.path().join("no-such-origin");
+    git(
+        &work,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            &nowhere.display().to_string(),
+        ],
+    );
+    let fill = [
+        ("NUMBER", "12"),
+        ("COMMITS", "2"),
+        ("BASE", &base),
+        ("HEAD", &head),
+    ];
+    let run = run_step(&pr_step(&work, &fill, &[], &[&old, &new]));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("::error title=keytrail::"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("fetch-depth: 0"), "{}", run.stdout);
+    assert!(run.summary.contains("could not scan") && run.summary.contains("fetch-depth: 0"));
+}
+
+#[test]
+fn a_checkout_in_a_subdirectory_is_annotated_with_workspace_paths() {
+    let secret = seeded_token("subdir");
+    let (tmp, _repo, base, head) =
+        pr_repo(&[("a.txt", "a\n")], &[("app/.env", &config_with(&secret))]);
+    let fill = pr_fill(&base, &head);
+    let secrets = [secret.as_str()];
+    let step = pr_step(tmp.path(), &fill, &[("path", "shop")], &secrets);
+    let run = run_step(&step);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.annotations()[0].starts_with("::error file=shop/app/.env,line=3,"));
+    assert!(
+        run.summary.contains(&format!("blob/{head}/app/.env#L3")),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn the_exclude_input_leaves_fixtures_out_of_a_range() {
+    let (a, b) = (seeded_token("fixture"), seeded_token("real"));
+    let (_tmp, repo, base, head) = pr_repo(
+        &[("a.txt", "a\n")],
+        &[
+            ("testdata/sample.env", &config_with(&a)),
+            ("src/app.env", &config_with(&b)),
+        ],
+    );
+    let fill = pr_fill(&base, &head);
+    let run = run_step(&pr_step(
+        &repo,
+        &fill,
+        &[("exclude", "testdata/**")],
+        &[&a, &b],
+    ));
+    assert_eq!(run.code, 1);
+    let notes = run.annotations();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].starts_with("::error file=src/app.env,"));
+}
+
+#[test]
+fn paths_cannot_break_out_of_an_annotation() {
+    let secret = seeded_token("evil-path");
+    let name = "cfg,line=1::x%\n::error::injected.env";
+    let (_tmp, repo, base, head) = pr_repo(&[("a.txt", "a\n")], &[(name, &config_with(&secret))]);
+    let fill = pr_fill(&base, &head);
+    let run = run_step(&pr_step(&repo, &fill, &[], &[&secret]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(
+            "::error file=cfg%2Cline=1%3A%3Ax%25\\n%3A%3Aerror%3A%3Ainjected.env,line=3,"
+        ),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn verification_fills_the_validity_column() {
+    let secret = seeded_token("verify-me");
+    let (_tmp, repo, base, head) =
+        pr_repo(&[("a.txt", "a\n")], &[("c.env", &config_with(&secret))]);
+    let provider = FakeServer::start(|_| Reply::status(200, r#"{"login":"octocat"}"#));
+    let over = provider.override_for("api.github.com");
+    let fill = pr_fill(&base, &head);
+    let secrets = [secret.as_str()];
+    let mut step = pr_step(&repo, &fill, &[("verify", "true")], &secrets);
+    let env = [("KEYTRAIL_TEST_HOST_OVERRIDE", over.as_str())];
+    step.env = &env;
+    let run = run_step(&step);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(table_rows(&run.summary)[0][6], "**active**");
+    assert!(run.annotations()[0].contains("checked: active"));
+    assert_eq!(provider.requests().len(), 1);
+}
+
+#[test]
+fn a_nightly_full_history_scan_records_into_the_ledger() {
+    let (old, new) = (seeded_token("nightly-old"), seeded_token("nightly-new"));
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("shop");
+    commit_repo(
+        &repo,
+        "carol@acme.example",
+        &[("old.env", &config_with(&old))],
+    );
+    commit_files(
+        &repo,
+        "carol@acme.example",
+        DATE,
+        &[("old.env", "# moved to the vault\n")],
+    );
+    commit_files(
+        &repo,
+        "alice@acme.example",
+        LATER,
+        &[("new.env", &config_with(&new))],
+    );
+    let ledger = tmp.path().join("ledger.db");
+    let ledger_arg = ledger.display().to_string();
+    let inputs = [("ledger", ledger_arg.as_str())];
+    let step = Step {
+        workspace: &repo,
+        event: "schedule",
+        payload: ("schedule.json", &[]),
+        inputs: &inputs,
+        env: &[],
+        api: None,
+        secrets: &[&old, &new],
+    };
+    let run = run_step(&step);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut status: Vec<String> = table_rows(&run.summary)
+        .iter()
+        .map(|r| r[7].clone())
+        .collect();
+    status.sort();
+    assert_eq!(status, vec!["at HEAD", "history only"]);
+    assert!(
+        run.stderr.contains("ledger: 2 new secret(s)"),
+        "{}",
+        run.stderr
+    );
+    let listed = keytrail()
+        .args(["ledger", "list", "--format", "json", "--ledger"])
+        .arg(&ledger)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(text.matches("\"fingerprint\"").count(), 2, "{text}");
+}
+
+#[test]
+fn the_action_never_splices_inputs_into_scripts() {
+    let yml = action_yml();
+    let lines = run_lines(&yml);
+    assert!(lines.len() > 10, "{lines:?}");
+    for (n, line) in &lines {
+        assert!(
+            !line.contains("${{"),
+            "action.yml:{n} puts an expression in a script: {line}"
+        );
+    }
+    let workflows = Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows");
+    for entry in std::fs::read_dir(workflows).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in run_lines(&text) {
+            assert!(!line.contains("${{"), "{}:{n}: {line}", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_input_reaches_a_step() {
+    let yml = action_yml();
+    let inputs = input_defaults(&yml);
+    assert!(inputs.len() >= 12, "{inputs:?}");
+    assert_eq!(inputs["fail-on"], "any");
+    assert_eq!(inputs["mode"], "auto");
+    for name in inputs.keys() {
+        let uses = yml.matches(&format!("inputs.{name} ")).count()
+            + yml.matches(&format!("inputs.{name}\n")).count();
+        assert!(uses > 0, "input {name} is declared but never used");
+    }
+    let (env, run) = scan_step(&yml);
+    assert_eq!(run, "keytrail github");
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "INPUT_FAIL_ON" && v == "${{ inputs.fail-on }}")
+    );
+}
