@@ -10,6 +10,8 @@ mod git;
 mod github;
 #[path = "cli/github_harness.rs"]
 mod github_harness;
+#[path = "cli/github_push.rs"]
+mod github_push;
 #[path = "cli/gitlab.rs"]
 mod gitlab;
 #[path = "cli/ledger.rs"]

@@ -20,8 +20,8 @@ use super::scan::{Collected, ScanArgs};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, GlobalArgs};
 use crate::github::api::{Api, CommentOutcome};
 use crate::github::event::{EventInfo, Mode, Plan, read_event};
-use crate::github::history::Checkout;
-use crate::github::{FailOn, locate, short};
+use crate::github::target::{self, Target};
+use crate::github::{FailOn, locate};
 use crate::report::github::{self as gh, Links, Row, Scope};
 use crate::report::sanitize::sanitize;
 use crate::report::{Format, ReportContext, write_report};
@@ -108,20 +108,6 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// What the prepared checkout will be scanned for.
-struct Target {
-    /// `keytrail scan` arguments that choose the commits.
-    scan_args: Vec<String>,
-    /// The range's base and head commit ids.
-    range: Option<(String, String)>,
-    /// The commit links point at.
-    head: Option<String>,
-    /// For a history scan of one commit's history only, that commit.
-    history_of: Option<String>,
-    /// Said in the log and summary when the plan changed (a fallback base).
-    note: Option<String>,
-}
-
 /// Runs `keytrail github`.
 pub fn run(args: GithubArgs, global: &GlobalArgs) -> Result<u8> {
     let workspace = match &args.workspace {
@@ -131,15 +117,15 @@ pub fn run(args: GithubArgs, global: &GlobalArgs) -> Result<u8> {
     let repo_dir = workspace.join(&args.path);
     let event = read_payload(&args)?;
     let title = scope_title(&event);
-    let target = match prepare(&repo_dir, &event) {
+    let target = match target::prepare(&repo_dir, &event) {
         Ok(Some(t)) => t,
         Ok(None) => return nothing_to_scan(&args, &event, &title),
-        Err(e) => return could_not_scan(&args, &e),
+        Err(e) => return could_not_scan(&args, &e.into()),
     };
     if let Some(note) = &target.note {
         eprintln!("keytrail: {}", sanitize(note));
     }
-    eprintln!("keytrail: {}: scanning {}", event.name, describe(&target));
+    eprintln!("keytrail: {}: scanning {}", event.name, target.describe());
     let mut scan_args = scan_args(&args, &repo_dir, &target)?;
     let (rules, mut collected) = match super::scan::scan(&mut scan_args, global) {
         Ok(r) => r,
@@ -198,118 +184,14 @@ fn scope_title(event: &EventInfo) -> String {
     }
 }
 
-/// Makes the checkout hold what the plan needs; `None` when there is nothing to scan.
-fn prepare(repo_dir: &Path, event: &EventInfo) -> Result<Option<Target>> {
-    let checkout = Checkout::open(repo_dir)?;
-    let depth = event.commits.unwrap_or(0).saturating_add(1);
-    match &event.plan {
-        Plan::Nothing { .. } => Ok(None),
-        Plan::Full => {
-            checkout.ensure_full()?;
-            Ok(Some(full(None, head_of(repo_dir))))
-        }
-        Plan::Range {
-            base,
-            head,
-            fallback,
-        } => {
-            checkout.obtain("the head commit", head, depth)?;
-            let (base, note) = match (checkout.obtain("the base commit", base, depth), fallback) {
-                (Ok(()), _) => (base.clone(), None),
-                (Err(e), Some(branch)) => match checkout.remote_branch(branch) {
-                    Some(r) => (
-                        r,
-                        Some(format!(
-                            "the base commit {} is not available (a force push?); scanning what {} adds to {branch}",
-                            short(base),
-                            short(head)
-                        )),
-                    ),
-                    None => return Err(e.into()),
-                },
-                (Err(e), None) => return Err(e.into()),
-            };
-            range(&checkout, repo_dir, &base, head, depth, note).map(Some)
-        }
-        Plan::NewBranch {
-            head,
-            default_branch,
-        } => {
-            checkout.obtain("the pushed commit", head, depth)?;
-            match default_branch
-                .as_deref()
-                .and_then(|b| checkout.remote_branch(b))
-            {
-                Some(base) => {
-                    let note =
-                        format!("a new branch: scanning what {} adds to {base}", short(head));
-                    range(&checkout, repo_dir, &base, head, depth, Some(note)).map(Some)
-                }
-                None => {
-                    checkout.ensure_full()?;
-                    Ok(Some(full(Some(head), Some(head.clone()))))
-                }
-            }
-        }
-    }
-}
-
-fn range(
-    checkout: &Checkout,
-    repo_dir: &Path,
-    base: &str,
-    head: &str,
-    depth: u64,
-    note: Option<String>,
-) -> Result<Target> {
-    checkout.connect(base, head, depth)?;
-    let base_id = resolve(repo_dir, base)?;
-    Ok(Target {
-        scan_args: vec!["--range".into(), format!("{base_id}..{head}")],
-        range: Some((base_id, head.to_string())),
-        head: Some(head.to_string()),
-        history_of: None,
-        note,
-    })
-}
-
-fn full(only: Option<&String>, head: Option<String>) -> Target {
-    let mut scan_args = vec!["--git".to_string()];
-    if let Some(r) = only {
-        scan_args.extend(["--ref".to_string(), r.clone()]);
-    }
-    Target {
-        scan_args,
-        range: None,
-        history_of: only.cloned(),
-        head,
-        note: None,
-    }
-}
-
-fn resolve(repo_dir: &Path, rev: &str) -> Result<String> {
-    let repo = git2::Repository::open(repo_dir)?;
-    crate::source::git::range::resolve(&repo, rev)
-        .map(|id| id.to_string())
-        .map_err(anyhow::Error::msg)
-}
-
-fn head_of(repo_dir: &Path) -> Option<String> {
-    resolve(repo_dir, "HEAD").ok()
-}
-
-fn describe(t: &Target) -> String {
-    match (&t.range, &t.history_of) {
-        (Some((base, head)), _) => format!("what {}..{} adds", short(base), short(head)),
-        (None, Some(head)) => format!("the history of {}", short(head)),
-        (None, None) => "the full history".into(),
-    }
-}
-
 /// The `keytrail scan` arguments for the target, with the inputs.
 fn scan_args(args: &GithubArgs, repo_dir: &Path, target: &Target) -> Result<ScanArgs> {
     let mut argv: Vec<String> = vec!["keytrail-scan".into()];
-    argv.extend(target.scan_args.iter().cloned());
+    match (&target.range, &target.history_of) {
+        (Some((base, head)), _) => argv.extend(["--range".into(), format!("{base}..{head}")]),
+        (None, Some(head)) => argv.extend(["--git".into(), "--ref".into(), head.clone()]),
+        (None, None) => argv.push("--git".into()),
+    }
     for r in list(&args.rules) {
         argv.extend(["--rules".into(), r]);
     }

@@ -1,5 +1,5 @@
 //! GitHub Actions support: what an event asks to scan ([`event`]), getting the commits a shallow
-//! checkout lacks ([`history`]), placing findings on the head of a change and telling secrets
+//! checkout lacks ([`history`]) and settling what is scanned ([`target`]), placing findings on the head of a change and telling secrets
 //! that were already there from new ones ([`locate`]), and the one pull-request comment keytrail
 //! keeps up to date through the REST API ([`api`]).
 //!
@@ -12,6 +12,7 @@ pub mod api;
 pub mod event;
 pub mod history;
 pub mod locate;
+pub mod target;
 
 /// When the job fails (the `fail-on` input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
