@@ -8,6 +8,7 @@
 //! the checkout, scan, place and classify findings, verify, report. Exit code: 0 the check
 //! passes, 1 it fails under `fail-on`, 2 something could not be scanned (errors win).
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -115,7 +116,10 @@ pub fn run(args: GithubArgs, global: &GlobalArgs) -> Result<u8> {
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     let repo_dir = workspace.join(&args.path);
-    let event = read_payload(&args)?;
+    let event = match read_payload(&args) {
+        Ok(e) => e,
+        Err(e) => return could_not_scan(&args, &e),
+    };
     let title = scope_title(&event);
     let target = match target::prepare(&repo_dir, &event) {
         Ok(Some(t)) => t,
@@ -126,30 +130,14 @@ pub fn run(args: GithubArgs, global: &GlobalArgs) -> Result<u8> {
         eprintln!("keytrail: {}", sanitize(note));
     }
     eprintln!("keytrail: {}: scanning {}", event.name, target.describe());
-    let mut scan_args = scan_args(&args, &repo_dir, &target)?;
-    let (rules, mut collected) = match super::scan::scan(&mut scan_args, global) {
+    let (rules, mut collected) = match scan_target(&args, &repo_dir, &target, global) {
         Ok(r) => r,
         Err(e) => return could_not_scan(&args, &e),
     };
     let old = classify(&repo_dir, &target, &mut collected.findings);
     prefix_paths(&workspace, &repo_dir, &mut collected.findings);
-    let rows: Vec<Row<'_>> = collected
-        .findings
-        .iter()
-        .map(|f| Row {
-            finding: f,
-            is_new: !old.contains(&f.fingerprint),
-        })
-        .collect();
-    let new = rows.iter().filter(|r| r.is_new).count();
-    let scope = Scope {
-        title,
-        range: target.range.clone(),
-        history_of: target.history_of.clone(),
-        fail_on: args.fail_on,
-        fails: args.fail_on.fails(rows.len(), new),
-        links: links(&args, &workspace, &repo_dir, target.head.as_deref()),
-    };
+    let rows = rows(&collected.findings, &old);
+    let scope = scope(&args, title, &target, &rows, &workspace, &repo_dir);
     report(&args, &event, &scope, &rows, &rules, &collected)?;
     Ok(if collected.summary.errors > 0 {
         EXIT_ERROR
@@ -158,6 +146,46 @@ pub fn run(args: GithubArgs, global: &GlobalArgs) -> Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Runs the same scan as `keytrail scan` over the target.
+fn scan_target(
+    args: &GithubArgs,
+    repo_dir: &Path,
+    target: &Target,
+    global: &GlobalArgs,
+) -> Result<(RuleSet, Collected)> {
+    let mut scan_args = scan_args(args, repo_dir, target)?;
+    super::scan::scan(&mut scan_args, global)
+}
+
+fn rows<'f>(findings: &'f [Finding], old: &HashSet<Fingerprint>) -> Vec<Row<'f>> {
+    findings
+        .iter()
+        .map(|f| Row {
+            finding: f,
+            is_new: !old.contains(&f.fingerprint),
+        })
+        .collect()
+}
+
+fn scope(
+    args: &GithubArgs,
+    title: String,
+    target: &Target,
+    rows: &[Row<'_>],
+    workspace: &Path,
+    repo_dir: &Path,
+) -> Scope {
+    let new = rows.iter().filter(|r| r.is_new).count();
+    Scope {
+        title,
+        range: target.range.clone(),
+        history_of: target.history_of.clone(),
+        fail_on: args.fail_on,
+        fails: args.fail_on.fails(rows.len(), new),
+        links: links(args, workspace, repo_dir, target.head.as_deref()),
+    }
 }
 
 /// Reads the event payload and what it asks to scan.
@@ -223,21 +251,19 @@ struct ScanCommand {
 }
 
 /// Moves range findings to the head's lines and returns the secrets already at the base.
-fn classify(repo_dir: &Path, target: &Target, findings: &mut [Finding]) -> Vec<Fingerprint> {
+fn classify(repo_dir: &Path, target: &Target, findings: &mut [Finding]) -> HashSet<Fingerprint> {
     let Some((base, head)) = &target.range else {
-        return Vec::new();
+        return HashSet::new();
     };
     let Ok(repo) = git2::Repository::open(repo_dir) else {
-        return Vec::new();
+        return HashSet::new();
     };
     let (Ok(base), Ok(head)) = (git2::Oid::from_str(base), git2::Oid::from_str(head)) else {
-        return Vec::new();
+        return HashSet::new();
     };
     locate::relocate_at_head(&repo, head, findings);
     findings.sort_by(|a, b| (&a.path, a.span).cmp(&(&b.path, b.span)));
     locate::already_at_base(&repo, base, head, findings)
-        .into_iter()
-        .collect()
 }
 
 /// Makes finding paths relative to the workspace when the checkout is in a subdirectory of it.

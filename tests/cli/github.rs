@@ -402,3 +402,39 @@ fn every_input_reaches_a_step() {
             .any(|(k, v)| k == "INPUT_FAIL_ON" && v == "${{ inputs.fail-on }}")
     );
 }
+
+#[test]
+fn a_payload_without_commit_ids_fails_clearly() {
+    let (tmp, repo, _, _) = pr_repo(&[("a.txt", "a\n")], &[("b.txt", "b\n")]);
+    let payload = tmp.path().join("event.json");
+    std::fs::write(
+        &payload,
+        r#"{"pull_request": {"number": 3, "head": {"sha": "main"}}}"#,
+    )
+    .unwrap();
+    let summary = tmp.path().join("summary.md");
+    let out = crate::common::keytrail()
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(["github", "--event-name", "pull_request", "--event-path"])
+        .arg(&payload)
+        .arg("--workspace")
+        .arg(&repo)
+        .arg("--step-summary")
+        .arg(&summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            "::error title=keytrail::the pull_request event payload has no pull_request.base.sha"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read_to_string(&summary)
+            .unwrap()
+            .contains("could not scan")
+    );
+}
