@@ -1,5 +1,7 @@
 //! End-to-end tests: the real `keytrail` binary on fixture trees.
 
+#[path = "cli/ci_recipes.rs"]
+mod ci_recipes;
 #[path = "cli/common.rs"]
 mod common;
 #[path = "cli/fake_http.rs"]
@@ -12,8 +14,6 @@ mod github;
 mod github_harness;
 #[path = "cli/github_push.rs"]
 mod github_push;
-#[path = "cli/gitlab.rs"]
-mod gitlab;
 #[path = "cli/ledger.rs"]
 mod ledger;
 #[path = "cli/owners.rs"]

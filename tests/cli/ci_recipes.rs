@@ -1,5 +1,6 @@
-//! GitLab CI reports: `--format gitlab` (secret detection) and `--format codequality`, and
-//! `--exclude` on a plain `git diff` range as a generic CI job would run it.
+//! CI recipes other than the GitHub Action: GitLab's reports (`--format gitlab` for secret
+//! detection, `--format codequality`), `--exclude` on a plain `git diff` range as any CI job
+//! would run it, and the pre-commit hook (`.pre-commit-hooks.yaml` and a plain git hook).
 
 use serde_json::Value;
 
@@ -135,4 +136,99 @@ fn a_diff_range_honours_exclude() {
         ],
     );
     assert_eq!(code, 0);
+}
+
+/// The `entry:` of the hook with id `keytrail` in `.pre-commit-hooks.yaml`.
+fn hook_entry() -> Vec<String> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let start = text.find("- id: keytrail\n").expect("hook keytrail");
+    let entry = text[start..]
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("entry:"))
+        .expect("entry");
+    assert!(text[start..].contains("pass_filenames: false"));
+    entry.split_whitespace().map(str::to_string).collect()
+}
+
+#[test]
+fn the_pre_commit_hook_refuses_a_staged_secret_and_nothing_else() {
+    let entry = hook_entry();
+    assert_eq!(entry, vec!["keytrail", "scan", "--staged"]);
+    let token = seeded_token("pre-commit");
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("r");
+    let old = seeded_token("committed-before");
+    commit_repo(
+        &repo,
+        "a@example.com",
+        &[("old.env", &format!("T={old}\n"))],
+    );
+    std::fs::write(repo.join("new.env"), format!("T={token}\n")).unwrap();
+    std::fs::write(repo.join("old.env"), format!("# note\nT={old}\n")).unwrap();
+    let hook = |repo: &std::path::Path| {
+        let started = std::time::Instant::now();
+        let out = keytrail()
+            .current_dir(repo)
+            .args(&entry[1..])
+            .output()
+            .unwrap();
+        (out, started.elapsed())
+    };
+    git(&repo, &["add", "old.env"]);
+    let (out, _) = hook(&repo);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an old secret on a moved line is not staged anew"
+    );
+    git(&repo, &["add", "new.env"]);
+    let (out, took) = hook(&repo);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("new.env") && text.contains("ghp_…(40)"),
+        "{text}"
+    );
+    assert!(!text.contains(&token[4..]));
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn the_plain_git_hook_recipe_stops_the_commit() {
+    let token = seeded_token("git-hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("r");
+    commit_repo(&repo, "a@example.com", &[("README.md", "r\n")]);
+    let hook = repo.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\nexec keytrail scan --staged -q\n").unwrap();
+    let mut perms = std::fs::metadata(&hook).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&hook, perms).unwrap();
+    std::fs::write(repo.join("app.env"), format!("T={token}\n")).unwrap();
+    git(&repo, &["add", "app.env"]);
+    let bin = assert_cmd::cargo::cargo_bin("keytrail");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("git")
+        .current_dir(&repo)
+        .env("PATH", path)
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@example.com",
+        ])
+        .args(["commit", "-q", "-m", "add"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the commit went through");
+    assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]), "1");
 }
