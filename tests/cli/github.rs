@@ -438,3 +438,40 @@ fn a_payload_without_commit_ids_fails_clearly() {
             .contains("could not scan")
     );
 }
+
+#[test]
+fn the_owners_and_rules_inputs_reach_the_scan() {
+    let secret = seeded_token("inputs");
+    let internal = "acme_tok_0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let body = format!("{}internal = \"{internal}\"\n", config_with(&secret));
+    let (tmp, repo, base, head) = pr_repo(&[("a.txt", "a\n")], &[("billing/app.env", &body)]);
+    let map = tmp.path().join("owners.toml");
+    std::fs::write(
+        &map,
+        "[[owner]]\nname = \"billing\"\npaths = [\"billing/\"]\nowners = [\"@acme/billing\"]\n",
+    )
+    .unwrap();
+    let rules = tmp.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        r#"[[rule]]
+id = "acme.internal-token"
+name = "ACME internal token"
+keywords = ["acme_tok_"]
+pattern = '''\b(?P<secret>acme_tok_[a-f0-9]{32})\b'''
+confidence = "high"
+examples = ["T=acme_tok_0f1e2d3c4b5a69788796a5b4c3d2e1f0"]
+"#,
+    )
+    .unwrap();
+    let (map, rules) = (map.display().to_string(), rules.display().to_string());
+    let fill = pr_fill(&base, &head);
+    let inputs = [("owners", map.as_str()), ("rules", rules.as_str())];
+    let secrets = [secret.as_str(), internal];
+    let run = run_step(&pr_step(&repo, &fill, &inputs, &secrets));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let rows = table_rows(&run.summary);
+    assert_eq!(rows.len(), 2, "{}", run.summary);
+    assert!(rows.iter().any(|r| r[0].contains("acme.internal-token")));
+    assert!(rows.iter().all(|r| r[5] == "@acme/billing"), "{rows:?}");
+}
