@@ -114,14 +114,16 @@ fn migration(n: i64, d: Dialect) -> Vec<String> {
 
 /// Brings the schema up to [`SCHEMA_VERSION`], or refuses a newer one.
 pub fn migrate(db: &mut Db) -> Result<(), SchemaError> {
-    db.batch(
-        "CREATE TABLE IF NOT EXISTS keytrail_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    )?;
     db.transaction(|db| {
         if db.dialect() == Dialect::Postgres {
-            // One migrator at a time when many scanners open a fresh shared ledger together.
-            db.batch("LOCK TABLE keytrail_meta IN EXCLUSIVE MODE")?;
+            // One migrator at a time when many scanners open a fresh shared ledger together
+            // (even `CREATE TABLE IF NOT EXISTS` races on PostgreSQL). SQLite's write
+            // transaction already excludes other writers.
+            db.batch("SELECT pg_advisory_xact_lock(7243911000)")?;
         }
+        db.batch(
+            "CREATE TABLE IF NOT EXISTS keytrail_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        )?;
         let found = version(db)?;
         if found > SCHEMA_VERSION {
             return Err(SchemaError::TooNew {

@@ -315,12 +315,16 @@ fn concurrent_scans_lose_nothing(l: &TestLedger) {
             .args(["scan", "-q", "--format", "json"])
             .arg(dir)
             .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let (mut x, mut y) = (spawn(&a), spawn(&b));
-    assert_eq!(x.wait().unwrap().code(), Some(1));
-    assert_eq!(y.wait().unwrap().code(), Some(1));
+    let (x, y) = (spawn(&a), spawn(&b));
+    for child in [x, y] {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+    }
     let rows = l.list(&[]);
     assert_eq!(rows.len(), 600);
     let places: i64 = rows.iter().map(|r| r["findings"].as_i64().unwrap()).sum();
