@@ -113,16 +113,18 @@ impl Verifier {
 
     /// The rule whose secret must be paired with this rule's secret for a check (the access key
     /// id of an AWS secret key), if any.
-    pub fn partner_rule(&self, rule_id: &str) -> Option<&'static str> {
-        aws::SECRET_RULES
-            .contains(&rule_id)
-            .then_some(aws::KEY_ID_RULE)
+    pub fn partner_rule(&self, rule_id: &str) -> Option<&str> {
+        if aws::SECRET_RULES.contains(&rule_id) {
+            return Some(aws::KEY_ID_RULE);
+        }
+        self.by_rule.get(rule_id)?.partner.as_deref()
     }
 
     /// Checks a secret that needs a partner (see [`Verifier::partner_rule`]).
     pub fn check_pair(&self, rule_id: &str, secret: &str, partner: &str) -> Option<Check> {
         if !aws::SECRET_RULES.contains(&rule_id) {
-            return None;
+            let v = self.by_rule.get(rule_id)?;
+            return Some(self.ask(v, &render(&v.request, secret, Some(partner))));
         }
         let date = jiff::Timestamp::now()
             .strftime("%Y%m%dT%H%M%SZ")
@@ -169,16 +171,22 @@ impl Verifier {
     /// Checks a secret found by `rule_id`; `None` when no validator covers the rule.
     pub fn check(&self, rule_id: &str, secret: &str) -> Option<Check> {
         let v = self.by_rule.get(rule_id)?;
-        let req = render(&v.request, secret);
-        let (validity, message) = match self.client.send(&req, &v.allowed_hosts()) {
+        if v.partner.is_some() {
+            return None;
+        }
+        Some(self.ask(v, &render(&v.request, secret, None)))
+    }
+
+    fn ask(&self, v: &ValidatorSpec, req: &Outgoing) -> Check {
+        let (validity, message) = match self.client.send(req, &v.allowed_hosts()) {
             Ok(answer) => judge(v, &answer),
             Err(refusal) => (Validity::Error, refusal),
         };
-        Some(Check {
+        Check {
             validity,
             validator: v.id.clone(),
             message,
-        })
+        }
     }
 
     /// Makes one check; `None` when no validator covers it.
@@ -218,7 +226,7 @@ impl Verifier {
     pub fn revoke(&self, rule_id: &str, secret: &str) -> Option<Revocation> {
         let v = self.by_rule.get(rule_id)?;
         let r = v.revoke.as_ref()?;
-        let req = render(&r.request, secret);
+        let req = render(&r.request, secret, None);
         let (accepted, message) = match self.client.send(&req, &v.allowed_hosts()) {
             Ok(a) if r.success.contains(&a.status) => (true, format!("HTTP {}", a.status)),
             Ok(a) => (false, format!("HTTP {}", a.status)),
@@ -232,9 +240,12 @@ impl Verifier {
     }
 }
 
-/// The request with `{{secret}}` filled in.
-fn render(spec: &RequestSpec, secret: &str) -> Outgoing {
-    let fill = |t: &str| t.replace("{{secret}}", secret);
+/// The request with `{{secret}}` (and `{{partner}}`) filled in.
+fn render(spec: &RequestSpec, secret: &str, partner: Option<&str>) -> Outgoing {
+    let fill = |t: &str| {
+        t.replace("{{secret}}", secret)
+            .replace("{{partner}}", partner.unwrap_or_default())
+    };
     let mut headers: Vec<(String, String)> = spec
         .headers
         .iter()
@@ -310,7 +321,7 @@ mod tests {
             body: None,
             basic: Some(["api".into(), "{{secret}}".into()]),
         };
-        let r = render(&spec, "S3");
+        let r = render(&spec, "S3", None);
         assert_eq!(r.url, "https://api.telegram.org/botS3/getMe");
         assert!(r.headers.contains(&("X-Key".into(), "k S3".into())));
         assert!(

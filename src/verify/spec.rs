@@ -33,6 +33,10 @@ pub struct ValidatorSpec {
     /// Hosts the request may reach (default: the URL template's host).
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// A second rule whose secret the check also needs (`{{partner}}`, e.g. a key id), taken
+    /// from the same file.
+    #[serde(default)]
+    pub partner: Option<String>,
     /// The check request.
     pub request: RequestSpec,
     /// What an active secret's answer looks like.
@@ -134,12 +138,29 @@ impl ValidatorSpec {
                 "`active` and `inactive` must each require something".into(),
             ));
         }
+        let uses_partner = self.request.mentions("{{partner}}");
+        if uses_partner != self.partner.is_some() {
+            return Err(fail("`partner` and `{{partner}}` go together".into()));
+        }
         let mut requests = vec![&self.request];
         requests.extend(self.revoke.as_ref().map(|r| &r.request));
         for r in requests {
             check_request(r, !self.hosts.is_empty()).map_err(fail)?;
         }
         Ok(())
+    }
+}
+
+impl RequestSpec {
+    /// Whether the URL, a header, the body or basic auth contains `text`.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.url.contains(text)
+            || self.headers.values().any(|v| v.contains(text))
+            || self.body.as_deref().is_some_and(|b| b.contains(text))
+            || self
+                .basic
+                .as_ref()
+                .is_some_and(|b| b.iter().any(|p| p.contains(text)))
     }
 }
 
@@ -163,13 +184,7 @@ fn check_request(r: &RequestSpec, has_hosts: bool) -> Result<(), String> {
             return Err("the host may not be templated".into());
         }
     }
-    let uses_secret = r.url.contains("{{secret}}")
-        || r.headers.values().any(|v| v.contains("{{secret}}"))
-        || r.body.as_deref().is_some_and(|b| b.contains("{{secret}}"))
-        || r.basic
-            .as_ref()
-            .is_some_and(|b| b.iter().any(|p| p.contains("{{secret}}")));
-    if !uses_secret {
+    if !r.mentions("{{secret}}") {
         return Err("the request never uses {{secret}}".into());
     }
     Ok(())

@@ -180,6 +180,11 @@ const ANSWERS: &[(&str, Answer, Answer)] = &[
         (200, r#"{"result":{"status":"active"},"success":true}"#),
         (401, r#"{"success":false}"#),
     ),
+    (
+        "twilio",
+        (200, r#"{"accounts":[]}"#),
+        (401, r#"{"code":20003,"message":"Authenticate"}"#),
+    ),
 ];
 
 /// A secret shaped as the validator expects (URL secrets live on the validator's host).
@@ -241,9 +246,11 @@ fn every_validator_reads_active_inactive_rate_limited_malformed_and_silent_answe
         ];
         for (m, want) in expect.iter().enumerate() {
             mode.store(m as u8, Ordering::SeqCst);
-            let got = verifier
-                .check(rule, &secret)
-                .expect("validator for its rule");
+            let got = match &spec.partner {
+                Some(_) => verifier.check_pair(rule, &secret, "kt-test-partner-0001"),
+                None => verifier.check(rule, &secret),
+            }
+            .expect("validator for its rule");
             assert_eq!(
                 got.validity, *want,
                 "{} in mode {m}: {}",
