@@ -14,6 +14,7 @@
 pub mod cli;
 pub mod github;
 pub mod ledger;
+pub mod metrics;
 pub mod owners;
 pub mod report;
 pub mod rules;

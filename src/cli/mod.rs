@@ -3,6 +3,7 @@
 
 mod github;
 mod ledger;
+mod metrics;
 mod owners;
 mod record;
 mod rules;
@@ -75,6 +76,8 @@ pub enum Command {
     Revoke(verify::RevokeArgs),
     /// Tell owners about unresolved secrets they have not been told about.
     Notify(verify::NotifyArgs),
+    /// Time-to-revoke, survival and other lifecycle figures from the ledger.
+    Metrics(metrics::MetricsArgs),
     /// Explain and check ownership rules (CODEOWNERS, owners map).
     #[command(subcommand)]
     Owners(owners::OwnersCommand),
@@ -118,6 +121,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::Verify(a) => verify::run_verify(a, &args.global),
         Command::Revoke(a) => verify::run_revoke(a, &args.global),
         Command::Notify(a) => verify::run_notify(a, &args.global),
+        Command::Metrics(a) => metrics::run(a, &args.global),
         Command::Owners(c) => owners::run(c),
         Command::Github(a) => github::run(*a, &args.global),
     };

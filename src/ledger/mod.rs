@@ -10,6 +10,7 @@
 //! attribute owners, or print.
 
 pub mod db;
+mod export;
 pub mod keys;
 pub mod model;
 mod query;

@@ -324,6 +324,11 @@ fn private_addresses_and_redirects_to_other_hosts_are_refused() {
     );
 }
 
+/// The public prefix of a token, which must not appear as a label either.
+fn fp_prefix(token: &str) -> String {
+    token[4..12].to_string()
+}
+
 /// A fake GitHub that knows which tokens are revoked, and a webhook receiver.
 struct World {
     revoked: Arc<Mutex<HashSet<String>>>,
@@ -486,6 +491,41 @@ fn scan_notify_and_verify_follow_secrets_until_the_provider_revokes_them() {
     assert!(out.contains("0 active, 1 inactive"), "{out}");
     let statuses: Vec<String> = w.statuses().into_iter().map(|(_, s)| s).collect();
     assert_eq!(statuses, ["revoked", "revoked"]);
+
+    // Metrics: a was alive on day 1 and dead on day 3; b alive on day 3, dead on day 7.
+    let (_, json, _) = step(
+        "2026-03-30",
+        &["metrics", "--format", "json", "--by", "provider"],
+    );
+    let m: Value = serde_json::from_str(&json).unwrap();
+    let total = &m["metrics"]["total"];
+    let day = 86_400;
+    assert_eq!(total["revoked_after_notice"], 2);
+    assert_eq!(total["ttr_lower_median"], day);
+    assert_eq!(total["ttr_upper_median"], 3 * day);
+    assert_eq!(total["ttr_lower_p90"], 3 * day);
+    assert_eq!(total["ttr_upper_p90"], 7 * day);
+    assert_eq!(m["metrics"]["slices"]["github"]["secrets"], 2);
+    let (_, text, _) = step("2026-03-30", &["metrics", "--format", "openmetrics"]);
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("valid exposition text");
+    let hist = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "keytrail_time_to_revoke_seconds")
+        .expect("time-to-revoke histogram");
+    let prometheus_parse::Value::Histogram(buckets) = &hist.value else {
+        panic!("not a histogram: {:?}", hist.value)
+    };
+    let at_5_days = buckets.iter().find(|b| b.less_than == 432_000.0).unwrap();
+    assert_eq!(
+        at_5_days.count, 1.0,
+        "one secret died within 5 days of notice"
+    );
+    assert!(
+        !text.contains("a.env") && !text.contains(&fp_prefix(&a)),
+        "no paths or secrets in labels"
+    );
 
     for secret in [&a, &b] {
         assert!(
