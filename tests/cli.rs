@@ -16,6 +16,8 @@ mod github_harness;
 mod github_push;
 #[path = "cli/ledger.rs"]
 mod ledger;
+#[path = "cli/metrics.rs"]
+mod metrics;
 #[path = "cli/owners.rs"]
 mod owners;
 #[path = "cli/owners_history.rs"]

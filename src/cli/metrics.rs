@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::ledger::LedgerArgs;
 use super::{EXIT_CLEAN, GlobalArgs};
+use crate::metrics::html::{metrics_page, open_secrets_page};
 use crate::metrics::{Slice, report, write_openmetrics, write_table};
 
 /// Output formats of `keytrail metrics`.
@@ -19,6 +20,8 @@ pub enum MetricsFormat {
     Json,
     /// OpenMetrics / Prometheus text (node_exporter textfile collector).
     Openmetrics,
+    /// One self-contained HTML page with charts.
+    Html,
 }
 
 /// Arguments of `keytrail metrics`.
@@ -59,10 +62,33 @@ pub fn run(a: MetricsArgs, global: &GlobalArgs) -> Result<u8> {
             &serde_json::json!({"version": 1, "type": "metrics", "metrics": r}),
         )?,
         MetricsFormat::Openmetrics => text.extend_from_slice(write_openmetrics(&r).as_bytes()),
+        MetricsFormat::Html => text.extend_from_slice(metrics_page(&r, &timelines).as_bytes()),
     }
-    match &a.output {
-        Some(path) => write_atomically(path, &text)?,
-        None => std::io::stdout().lock().write_all(&text)?,
+    emit(a.output.as_deref(), &text)
+}
+
+/// Arguments of `keytrail report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    ledger: LedgerArgs,
+    /// Write the HTML page to FILE (atomically).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// Runs `keytrail report`: the unresolved secrets grouped by owner, as HTML.
+pub fn run_report(a: ReportArgs, global: &GlobalArgs) -> Result<u8> {
+    let mut ledger = a.ledger.open(global)?;
+    let rows = ledger.list(&crate::ledger::Filter::default())?;
+    let html = open_secrets_page(&rows, ledger.now());
+    emit(a.output.as_deref(), html.as_bytes())
+}
+
+fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<u8> {
+    match output {
+        Some(path) => write_atomically(path, bytes)?,
+        None => std::io::stdout().lock().write_all(bytes)?,
     }
     Ok(EXIT_CLEAN)
 }

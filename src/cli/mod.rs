@@ -78,6 +78,8 @@ pub enum Command {
     Notify(verify::NotifyArgs),
     /// Time-to-revoke, survival and other lifecycle figures from the ledger.
     Metrics(metrics::MetricsArgs),
+    /// The ledger's unresolved secrets grouped by owner, as one HTML page.
+    Report(metrics::ReportArgs),
     /// Explain and check ownership rules (CODEOWNERS, owners map).
     #[command(subcommand)]
     Owners(owners::OwnersCommand),
@@ -122,6 +124,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::Revoke(a) => verify::run_revoke(a, &args.global),
         Command::Notify(a) => verify::run_notify(a, &args.global),
         Command::Metrics(a) => metrics::run(a, &args.global),
+        Command::Report(a) => metrics::run_report(a, &args.global),
         Command::Owners(c) => owners::run(c),
         Command::Github(a) => github::run(*a, &args.global),
     };

@@ -15,6 +15,7 @@
 //! - **Time-to-detect**: from the introducing commit to the first sighting (history findings).
 //!   **Time-to-notify**: from the first sighting to the first notification.
 
+pub mod html;
 mod openmetrics;
 mod table;
 
