@@ -1,8 +1,8 @@
 //! Turning rule syntax into a [`RuleSet`]: validated rules plus the keyword prefilter.
 //!
-//! A `RuleSet` owns one Aho-Corasick automaton over the keywords of every rule. Keywords are
-//! shared: one automaton pattern maps to all rules that name it, so the prefilter cost does not
-//! grow with the number of rules that use a common keyword. Regexes are compiled lazily, on the
+//! A `RuleSet` owns one keyword [`Prefilter`] (an Aho-Corasick DFA, see `prefilter.rs`) over the
+//! keywords of every rule. Keywords are shared: one automaton pattern maps to all rules that name
+//! it, so the prefilter cost does not grow with the number of rules that use a common keyword. Regexes are compiled lazily, on the
 //! first keyword hit of their rule, so a scan of a repository that mentions three providers does
 //! not pay for compiling two hundred patterns. User-supplied rules are compiled eagerly at load
 //! time instead, so that a broken pattern is reported before the scan starts.
@@ -12,11 +12,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use serde::Serialize;
 
 use super::RuleError;
+use super::prefilter::Prefilter;
 use super::syntax::{RuleFile, RuleSyntax, SecretGroup};
 use crate::scan::checks::Check;
 
@@ -201,7 +201,7 @@ fn byte_regex(pattern: &str) -> Result<Regex, String> {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    keywords: AhoCorasick,
+    keywords: Prefilter,
     /// For each automaton pattern, the indexes of the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules with no keywords (imported gitleaks rules): tried on every blob.
@@ -218,8 +218,9 @@ impl RuleSet {
         &self.rules
     }
 
-    /// The keyword automaton (ASCII case-insensitive).
-    pub fn keywords(&self) -> &AhoCorasick {
+    /// The keyword automaton (ASCII case-insensitive); its keyword indexes are those of
+    /// [`RuleSet::rules_for_keyword`].
+    pub fn prefilter(&self) -> &Prefilter {
         &self.keywords
     }
 
@@ -357,12 +358,12 @@ impl RuleSetBuilder {
                 }
             }
         }
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .map_err(|e| RuleError::Prefilter(e.to_string()))?;
+        let keywords = Prefilter::new(&patterns).ok_or_else(|| {
+            RuleError::Prefilter(format!(
+                "{} keywords make too large a table",
+                patterns.len()
+            ))
+        })?;
         let always = (0..self.rules.len())
             .filter(|&i| self.rules[i].keywords.is_empty())
             .collect();

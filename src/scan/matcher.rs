@@ -10,11 +10,10 @@
 //!
 //! A `Matcher` owns reusable buffers and is meant to live on one thread; create one per worker.
 
-use aho_corasick::AhoCorasick;
 use regex_automata::Input;
 use regex_automata::util::captures::Captures;
 
-use crate::rules::{CompiledPattern, Confidence, Rule, RuleSet};
+use crate::rules::{CompiledPattern, Confidence, Prefilter, PrefilterScratch, Rule, RuleSet};
 use crate::scan::checks::{is_placeholder, shannon_entropy};
 
 /// One accepted regex match: the rule and the byte span of the secret (and of the whole match).
@@ -43,6 +42,8 @@ pub struct Matcher<'r> {
     captures: Vec<Option<Captures>>,
     /// Scratch space for overlap resolution.
     cluster: Vec<RawMatch>,
+    /// Scratch space for the keyword prefilter.
+    prefilter: PrefilterScratch,
 }
 
 impl<'r> Matcher<'r> {
@@ -55,6 +56,7 @@ impl<'r> Matcher<'r> {
             touched: Vec::new(),
             captures: (0..n).map(|_| None).collect(),
             cluster: Vec::new(),
+            prefilter: PrefilterScratch::default(),
         }
     }
 
@@ -89,18 +91,19 @@ impl<'r> Matcher<'r> {
                 self.touched.push(r);
             }
         }
-        for hit in rules.keywords().find_overlapping_iter(hay) {
-            for &r in rules.rules_for_keyword(hit.pattern().as_usize()) {
+        let (all_windows, touched) = (&mut self.windows, &mut self.touched);
+        rules.prefilter().find(hay, &mut self.prefilter, |hit| {
+            for &r in rules.rules_for_keyword(hit.keyword) {
                 let rule = &rules.rules()[r];
-                let start = hit.start().saturating_sub(rule.window_before);
-                let end = hay.len().min(hit.end().saturating_add(rule.window_after));
-                let windows = &mut self.windows[r];
+                let start = hit.start.saturating_sub(rule.window_before);
+                let end = hay.len().min(hit.end.saturating_add(rule.window_after));
+                let windows = &mut all_windows[r];
                 if windows.is_empty() {
-                    self.touched.push(r);
+                    touched.push(r);
                 }
                 push_window(windows, start, end);
             }
-        }
+        });
     }
 }
 
@@ -266,10 +269,7 @@ pub fn is_accepted(rule: &Rule, secret: &[u8]) -> bool {
 /// Runs one rule on its own over `text`, exactly as a scan would (keyword windows, filters).
 /// Used to assert a rule's examples.
 pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
-    let Ok(keywords) = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(&rule.keywords)
-    else {
+    let Some(keywords) = Prefilter::new(&rule.keywords) else {
         return Vec::new();
     };
     let Some(compiled) = rule.compiled() else {
@@ -279,11 +279,11 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
     if rule.keywords.is_empty() {
         windows.push((0, text.len()));
     }
-    for hit in keywords.find_overlapping_iter(text) {
-        let start = hit.start().saturating_sub(rule.window_before);
-        let end = text.len().min(hit.end().saturating_add(rule.window_after));
+    keywords.find(text, &mut PrefilterScratch::default(), |hit| {
+        let start = hit.start.saturating_sub(rule.window_before);
+        let end = text.len().min(hit.end.saturating_add(rule.window_after));
         push_window(&mut windows, start, end);
-    }
+    });
     let mut caps = compiled.regex.create_captures();
     let mut out = Vec::new();
     for window in windows {
