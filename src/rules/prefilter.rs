@@ -1,5 +1,5 @@
 //! The keyword prefilter: one case-insensitive Aho-Corasick DFA over every rule keyword, run as
-//! three interleaved streams per haystack.
+//! five interleaved streams per haystack.
 //!
 //! This module owns finding keyword occurrences; which rules a keyword triggers and the regex
 //! windows around hits belong to `RuleSet` and the matcher.
@@ -15,10 +15,10 @@
 //!   cache lines. A state is a match state iff its number is at least `first_match`, one compare.
 //! - **Premultiplied state ids.** A state id is its row's offset in the table, so a transition is
 //!   one add and one load.
-//! - **Three interleaved streams.** A DFA scan is a chain of dependent loads (the next state's
+//! - **Interleaved streams.** A DFA scan is a chain of dependent loads (the next state's
 //!   row depends on the previous state), so a single scan waits on load latency, longer still
-//!   when the table of a large catalogue spills out of L1. Cutting the haystack into three
-//!   parts and stepping three states in lock-step keeps three independent chains in flight.
+//!   when the table of a large catalogue spills out of L1. Cutting the haystack into five
+//!   parts and stepping five states in lock-step keeps five independent chains in flight.
 //!   Each later part starts `max_len` bytes early: the state at a byte is determined by the last
 //!   `max_len` bytes before it, so the state is exact from the part's first byte on, and hits
 //!   ending in the overlap are left to the previous part.
@@ -29,13 +29,13 @@
 
 use std::collections::VecDeque;
 
-/// Parts a haystack is cut into, scanned in lock-step. Three measured best on x86-64 (two leave
-/// load latency exposed; four spill state to the stack).
-const STREAMS: usize = 3;
+/// Parts a haystack is cut into, scanned in lock-step. On x86-64 (Zen 4), over aws-sdk-go and
+/// moby, 2/3/4/5/6/8 parts ran at 1.2/1.7/2.1/2.2/1.8/1.7 GB/s with the full catalogue.
+const STREAMS: usize = 5;
 
-/// Haystacks shorter than this many bytes per stream beyond the overlap are scanned as one
-/// stream: the set-up would cost more than it saves.
-const MIN_STREAM_LEN: usize = 256;
+/// Parts shorter than this many bytes beyond the overlap are not worth a stream of their own:
+/// such haystacks are scanned as one stream.
+const MIN_PART: usize = 64;
 
 /// One keyword occurrence: the keyword's index (in the order given to [`Prefilter::new`]) and its
 /// byte span in the haystack.
@@ -115,7 +115,7 @@ impl Prefilter {
         for stream in &mut scratch.streams {
             stream.clear();
         }
-        if hay.len() < STREAMS * (self.max_len + MIN_STREAM_LEN) {
+        if hay.len() < STREAMS * (self.max_len + MIN_PART) {
             self.scan_one(hay, 0, &mut scratch.streams[0]);
         } else {
             self.scan_interleaved(hay, &mut scratch.streams);
@@ -167,7 +167,7 @@ impl Prefilter {
         }
     }
 
-    /// Scans three parts of `hay` in lock-step, then finishes each part on its own.
+    /// Scans `STREAMS` parts of `hay` in lock-step, then finishes each part on its own.
     fn scan_interleaved(&self, hay: &[u8], hits: &mut [Vec<(usize, u32)>; STREAMS]) {
         let part = hay.len() / STREAMS;
         // Part j reports hits ending in (j * part, (j + 1) * part] (the last one: up to the end)
@@ -181,15 +181,15 @@ impl Prefilter {
                 (j + 1) * part
             }
         });
-        let lock = part; // the shortest part: the first, which has no overlap
-        let [a, b, c] = starts.map(|s| &hay[s..s + lock]);
+        // The first part, which has no overlap, is the shortest: step all parts that far together.
+        let parts: [&[u8]; STREAMS] = std::array::from_fn(|j| &hay[starts[j]..starts[j] + part]);
         let mut state = [0u32; STREAMS];
         let m = self.first_match;
-        for (i, ((&x, &y), &z)) in a.iter().zip(b).zip(c).enumerate() {
-            state[0] = self.next(state[0], x);
-            state[1] = self.next(state[1], y);
-            state[2] = self.next(state[2], z);
-            if state[0] >= m || state[1] >= m || state[2] >= m {
+        for i in 0..part {
+            for j in 0..STREAMS {
+                state[j] = self.next(state[j], parts[j][i]);
+            }
+            if state.iter().any(|&s| s >= m) {
                 for j in 0..STREAMS {
                     let end = starts[j] + i + 1;
                     if state[j] >= m && end > j * part {
@@ -200,7 +200,7 @@ impl Prefilter {
         }
         for j in 0..STREAMS {
             let part_hay = &hay[..ends[j]];
-            self.resume(state[j], part_hay, starts[j] + lock, j * part, &mut hits[j]);
+            self.resume(state[j], part_hay, starts[j] + part, j * part, &mut hits[j]);
         }
     }
 }
@@ -372,7 +372,7 @@ mod tests {
 
     #[test]
     fn same_hits_in_same_order_as_aho_corasick_on_long_input() {
-        // Long enough to be cut into three streams; keywords straddle every cut point.
+        // Long enough to be cut into five streams; keywords straddle every cut point.
         let keywords = [
             "secret",
             "secret_key",
