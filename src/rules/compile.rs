@@ -204,6 +204,9 @@ pub struct RuleSet {
     keywords: Prefilter,
     /// For each automaton pattern, the indexes of the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
+    /// For each automaton pattern, the rules it triggers with their windows, laid out flat so a
+    /// keyword hit reads one short run of memory instead of every rule's record.
+    triggers: Vec<Vec<Trigger>>,
     /// Rules with no keywords (imported gitleaks rules): tried on every blob.
     always: Vec<usize>,
     /// What loading the rules could not carry over (unsupported gitleaks fields).
@@ -229,6 +232,11 @@ impl RuleSet {
         &self.keyword_rules[pattern]
     }
 
+    /// The rules that keyword pattern `pattern` triggers, with their windows.
+    pub fn triggers(&self, pattern: usize) -> &[Trigger] {
+        &self.triggers[pattern]
+    }
+
     /// Warnings from loading (fields of imported configurations that were not carried over).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
@@ -243,6 +251,17 @@ impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.by_id.get(id).map(|&i| &self.rules[i])
     }
+}
+
+/// A rule that a keyword triggers, and the window around a hit where its regex runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigger {
+    /// Index of the rule.
+    pub rule: usize,
+    /// Bytes before the hit where a match may start.
+    pub before: usize,
+    /// Bytes after the hit where a match may end.
+    pub after: usize,
 }
 
 /// Collects rule files and builds a [`RuleSet`].
@@ -364,6 +383,19 @@ impl RuleSetBuilder {
                 patterns.len()
             ))
         })?;
+        let triggers = keyword_rules
+            .iter()
+            .map(|rules| {
+                rules
+                    .iter()
+                    .map(|&rule| Trigger {
+                        rule,
+                        before: self.rules[rule].window_before,
+                        after: self.rules[rule].window_after,
+                    })
+                    .collect()
+            })
+            .collect();
         let always = (0..self.rules.len())
             .filter(|&i| self.rules[i].keywords.is_empty())
             .collect();
@@ -375,6 +407,7 @@ impl RuleSetBuilder {
             rules: self.rules,
             keywords,
             keyword_rules,
+            triggers,
             always,
             warnings: self.warnings,
         })
