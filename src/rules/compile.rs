@@ -1,8 +1,8 @@
 //! Turning rule syntax into a [`RuleSet`]: validated rules plus the keyword prefilter.
 //!
-//! A `RuleSet` owns one Aho-Corasick automaton over the keywords of every rule. Keywords are
-//! shared: one automaton pattern maps to all rules that name it, so the prefilter cost does not
-//! grow with the number of rules that use a common keyword. Regexes are compiled lazily, on the
+//! A `RuleSet` owns one keyword [`Prefilter`] (an Aho-Corasick DFA, see `prefilter.rs`) over the
+//! keywords of every rule. Keywords are shared: one automaton pattern maps to all rules that name
+//! it, so the prefilter cost does not grow with the number of rules that use a common keyword. Regexes are compiled lazily, on the
 //! first keyword hit of their rule, so a scan of a repository that mentions three providers does
 //! not pay for compiling two hundred patterns. User-supplied rules are compiled eagerly at load
 //! time instead, so that a broken pattern is reported before the scan starts.
@@ -12,11 +12,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use serde::Serialize;
 
 use super::RuleError;
+use super::prefilter::Prefilter;
 use super::syntax::{RuleFile, RuleSyntax, SecretGroup};
 use crate::scan::checks::Check;
 
@@ -201,9 +201,12 @@ fn byte_regex(pattern: &str) -> Result<Regex, String> {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    keywords: AhoCorasick,
+    keywords: Prefilter,
     /// For each automaton pattern, the indexes of the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
+    /// For each automaton pattern, the rules it triggers with their windows, laid out flat so a
+    /// keyword hit reads one short run of memory instead of every rule's record.
+    triggers: Vec<Vec<Trigger>>,
     /// Rules with no keywords (imported gitleaks rules): tried on every blob.
     always: Vec<usize>,
     /// What loading the rules could not carry over (unsupported gitleaks fields).
@@ -218,14 +221,20 @@ impl RuleSet {
         &self.rules
     }
 
-    /// The keyword automaton (ASCII case-insensitive).
-    pub fn keywords(&self) -> &AhoCorasick {
+    /// The keyword automaton (ASCII case-insensitive); its keyword indexes are those of
+    /// [`RuleSet::rules_for_keyword`].
+    pub fn prefilter(&self) -> &Prefilter {
         &self.keywords
     }
 
     /// The rules that use keyword pattern `pattern`.
     pub fn rules_for_keyword(&self, pattern: usize) -> &[usize] {
         &self.keyword_rules[pattern]
+    }
+
+    /// The rules that keyword pattern `pattern` triggers, with their windows.
+    pub fn triggers(&self, pattern: usize) -> &[Trigger] {
+        &self.triggers[pattern]
     }
 
     /// Warnings from loading (fields of imported configurations that were not carried over).
@@ -242,6 +251,17 @@ impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.by_id.get(id).map(|&i| &self.rules[i])
     }
+}
+
+/// A rule that a keyword triggers, and the window around a hit where its regex runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigger {
+    /// Index of the rule.
+    pub rule: usize,
+    /// Bytes before the hit where a match may start.
+    pub before: usize,
+    /// Bytes after the hit where a match may end.
+    pub after: usize,
 }
 
 /// Collects rule files and builds a [`RuleSet`].
@@ -357,12 +377,25 @@ impl RuleSetBuilder {
                 }
             }
         }
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .map_err(|e| RuleError::Prefilter(e.to_string()))?;
+        let keywords = Prefilter::new(&patterns).ok_or_else(|| {
+            RuleError::Prefilter(format!(
+                "{} keywords make too large a table",
+                patterns.len()
+            ))
+        })?;
+        let triggers = keyword_rules
+            .iter()
+            .map(|rules| {
+                rules
+                    .iter()
+                    .map(|&rule| Trigger {
+                        rule,
+                        before: self.rules[rule].window_before,
+                        after: self.rules[rule].window_after,
+                    })
+                    .collect()
+            })
+            .collect();
         let always = (0..self.rules.len())
             .filter(|&i| self.rules[i].keywords.is_empty())
             .collect();
@@ -374,6 +407,7 @@ impl RuleSetBuilder {
             rules: self.rules,
             keywords,
             keyword_rules,
+            triggers,
             always,
             warnings: self.warnings,
         })

@@ -6,13 +6,15 @@
 mod builtin;
 mod compile;
 mod gitleaks;
+mod prefilter;
 mod syntax;
 
 pub use builtin::{builtin_files, load_ruleset};
 pub use compile::{
     CompiledPattern, Confidence, DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE, Rule, RuleId,
-    RuleSet, RuleSetBuilder, check_rule, compile_pattern,
+    RuleSet, RuleSetBuilder, Trigger, check_rule, compile_pattern,
 };
+pub use prefilter::{KeywordHit, Prefilter, PrefilterScratch};
 pub use syntax::{RuleFile, RuleSyntax, SecretGroup};
 
 /// A problem with a rule file. Every variant names the file; rule-level problems name the rule.

@@ -10,12 +10,29 @@
 //!
 //! A `Matcher` owns reusable buffers and is meant to live on one thread; create one per worker.
 
-use aho_corasick::AhoCorasick;
 use regex_automata::Input;
+use regex_automata::meta::Cache;
 use regex_automata::util::captures::Captures;
 
-use crate::rules::{CompiledPattern, Confidence, Rule, RuleSet};
+use crate::rules::{CompiledPattern, Confidence, Prefilter, PrefilterScratch, Rule, RuleSet};
 use crate::scan::checks::{is_placeholder, shannon_entropy};
+
+/// A thread's scratch space for one rule's regex. Owning the regex cache (rather than taking it
+/// from the regex's internal pool on every search) saves a pool round trip per window, and on
+/// all but the first thread that uses a regex, a mutex.
+struct Search {
+    cache: Cache,
+    caps: Captures,
+}
+
+impl Search {
+    fn new(compiled: &CompiledPattern) -> Search {
+        Search {
+            cache: compiled.regex.create_cache(),
+            caps: compiled.regex.create_captures(),
+        }
+    }
+}
 
 /// One accepted regex match: the rule and the byte span of the secret (and of the whole match).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,10 +56,12 @@ pub struct Matcher<'r> {
     windows: Vec<Vec<(usize, usize)>>,
     /// Rules that have windows for the current blob.
     touched: Vec<usize>,
-    /// Per rule: reusable capture slots, created on first use.
-    captures: Vec<Option<Captures>>,
+    /// Per rule: this thread's regex cache and capture slots, created on first use.
+    searches: Vec<Option<Search>>,
     /// Scratch space for overlap resolution.
     cluster: Vec<RawMatch>,
+    /// Scratch space for the keyword prefilter.
+    prefilter: PrefilterScratch,
 }
 
 impl<'r> Matcher<'r> {
@@ -53,8 +72,9 @@ impl<'r> Matcher<'r> {
             rules,
             windows: vec![Vec::new(); n],
             touched: Vec::new(),
-            captures: (0..n).map(|_| None).collect(),
+            searches: (0..n).map(|_| None).collect(),
             cluster: Vec::new(),
+            prefilter: PrefilterScratch::default(),
         }
     }
 
@@ -65,12 +85,11 @@ impl<'r> Matcher<'r> {
         for i in 0..self.touched.len() {
             let r = self.touched[i];
             let rule = &self.rules.rules()[r];
-            let caps = self.captures[r].get_or_insert_with(|| match rule.compiled() {
-                Some(c) => c.regex.create_captures(),
-                None => Captures::empty(Default::default()),
-            });
-            for &window in &self.windows[r] {
-                search_window(rule, r, hay, window, caps, out);
+            if let Some(compiled) = rule.compiled() {
+                let search = self.searches[r].get_or_insert_with(|| Search::new(compiled));
+                for &window in &self.windows[r] {
+                    search_window(rule, r, hay, window, search, out);
+                }
             }
             self.windows[r].clear();
         }
@@ -89,18 +108,18 @@ impl<'r> Matcher<'r> {
                 self.touched.push(r);
             }
         }
-        for hit in rules.keywords().find_overlapping_iter(hay) {
-            for &r in rules.rules_for_keyword(hit.pattern().as_usize()) {
-                let rule = &rules.rules()[r];
-                let start = hit.start().saturating_sub(rule.window_before);
-                let end = hay.len().min(hit.end().saturating_add(rule.window_after));
-                let windows = &mut self.windows[r];
+        let (all_windows, touched) = (&mut self.windows, &mut self.touched);
+        rules.prefilter().find(hay, &mut self.prefilter, |hit| {
+            for t in rules.triggers(hit.keyword) {
+                let start = hit.start.saturating_sub(t.before);
+                let end = hay.len().min(hit.end.saturating_add(t.after));
+                let windows = &mut all_windows[t.rule];
                 if windows.is_empty() {
-                    self.touched.push(r);
+                    touched.push(t.rule);
                 }
                 push_window(windows, start, end);
             }
-        }
+        });
     }
 }
 
@@ -191,15 +210,16 @@ fn search_window(
     index: usize,
     hay: &[u8],
     (start, end): (usize, usize),
-    caps: &mut Captures,
+    search: &mut Search,
     out: &mut Vec<RawMatch>,
 ) {
     let Some(compiled) = rule.compiled() else {
         return;
     };
+    let Search { cache, caps } = search;
     let mut input = Input::new(hay).range(start..end);
     loop {
-        compiled.regex.search_captures(&input, caps);
+        compiled.regex.search_captures_with(cache, &input, caps);
         let Some(whole) = caps.get_match() else {
             return;
         };
@@ -266,10 +286,7 @@ pub fn is_accepted(rule: &Rule, secret: &[u8]) -> bool {
 /// Runs one rule on its own over `text`, exactly as a scan would (keyword windows, filters).
 /// Used to assert a rule's examples.
 pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
-    let Ok(keywords) = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(&rule.keywords)
-    else {
+    let Some(keywords) = Prefilter::new(&rule.keywords) else {
         return Vec::new();
     };
     let Some(compiled) = rule.compiled() else {
@@ -279,15 +296,15 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
     if rule.keywords.is_empty() {
         windows.push((0, text.len()));
     }
-    for hit in keywords.find_overlapping_iter(text) {
-        let start = hit.start().saturating_sub(rule.window_before);
-        let end = text.len().min(hit.end().saturating_add(rule.window_after));
+    keywords.find(text, &mut PrefilterScratch::default(), |hit| {
+        let start = hit.start.saturating_sub(rule.window_before);
+        let end = text.len().min(hit.end.saturating_add(rule.window_after));
         push_window(&mut windows, start, end);
-    }
-    let mut caps = compiled.regex.create_captures();
+    });
+    let mut search = Search::new(compiled);
     let mut out = Vec::new();
     for window in windows {
-        search_window(rule, 0, text, window, &mut caps, &mut out);
+        search_window(rule, 0, text, window, &mut search, &mut out);
     }
     out.sort_unstable();
     out.dedup();
