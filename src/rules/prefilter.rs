@@ -168,6 +168,8 @@ impl Prefilter {
     }
 
     /// Scans `STREAMS` parts of `hay` in lock-step, then finishes each part on its own.
+    // Indexing keeps the streams in lock-step: one index steps every part at once.
+    #[allow(clippy::needless_range_loop)]
     fn scan_interleaved(&self, hay: &[u8], hits: &mut [Vec<(usize, u32)>; STREAMS]) {
         let part = hay.len() / STREAMS;
         // Part j reports hits ending in (j * part, (j + 1) * part] (the last one: up to the end)
