@@ -344,11 +344,11 @@ mod tests {
     use super::*;
     use aho_corasick::{AhoCorasick, MatchKind};
 
-    /// Every hit, as (keyword, start, end), from this prefilter and from `aho_corasick`.
-    fn both(
-        keywords: &[&str],
-        hay: &[u8],
-    ) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize, usize)>) {
+    /// A hit as (keyword, start, end).
+    type Hit = (usize, usize, usize);
+
+    /// Every hit from this prefilter and from `aho_corasick`.
+    fn both(keywords: &[&str], hay: &[u8]) -> (Vec<Hit>, Vec<Hit>) {
         let ours = Prefilter::new(keywords).unwrap();
         let mut scratch = PrefilterScratch::default();
         let mut got = Vec::new();
