@@ -104,6 +104,8 @@ pub struct Rule {
     pub window_before: usize,
     /// Bytes after a keyword hit where a match may end.
     pub window_after: usize,
+    /// When set, the window is cut to the keyword hit's line and this many lines after it.
+    pub lines_after: Option<usize>,
     /// Lowercased words that disqualify a secret containing them.
     pub stopwords: Vec<String>,
     /// Regexes that disqualify a whole match.
@@ -262,6 +264,24 @@ pub struct Trigger {
     pub before: usize,
     /// Bytes after the hit where a match may end.
     pub after: usize,
+    /// When set, the window is cut to the hit's line and this many lines after it.
+    pub lines_after: Option<usize>,
+}
+
+impl Trigger {
+    /// The window of `hay` where the rule's regex runs for a keyword hit at `start..end`.
+    pub fn window(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
+        let from = start.saturating_sub(self.before);
+        let to = hay.len().min(end.saturating_add(self.after));
+        let Some(lines) = self.lines_after else {
+            return (from, to);
+        };
+        let from = memchr::memrchr(b'\n', &hay[from..start]).map_or(from, |i| from + i + 1);
+        let to = memchr::memchr_iter(b'\n', &hay[end..to])
+            .nth(lines)
+            .map_or(to, |i| end + i);
+        (from, to)
+    }
 }
 
 /// Collects rule files and builds a [`RuleSet`].
@@ -392,6 +412,7 @@ impl RuleSetBuilder {
                         rule,
                         before: self.rules[rule].window_before,
                         after: self.rules[rule].window_after,
+                        lines_after: self.rules[rule].lines_after,
                     })
                     .collect()
             })
@@ -504,6 +525,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
         confidence,
         window_before: s.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
         window_after: s.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
+        lines_after: s.lines_after,
         stopwords: s.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
         allow_matches: s.allow_matches,
         allow_secrets: s.allow_secrets,

@@ -129,6 +129,7 @@ fn import_rule(
         confidence: "medium".to_string(),
         window_before: None,
         window_after: None,
+        lines_after: None,
         stopwords: allow.stopwords,
         allow_matches: allow.matches,
         allow_secrets: allow.secrets,
