@@ -228,6 +228,14 @@ fn sighting(f: &Finding, root: &Root, kind: ScanKind) -> Option<Sighting> {
         service: f.attribution.as_ref().and_then(|a| a.service.clone()),
         owner_source: f.attribution.as_ref().map(|a| a.reason()),
         contacts: contacts_of(f),
+        related: (!f.related.is_empty()).then(|| {
+            let map: serde_json::Map<String, serde_json::Value> = f
+                .related
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            serde_json::Value::Object(map).to_string()
+        }),
     })
 }
 

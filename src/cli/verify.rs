@@ -162,11 +162,21 @@ pub fn run_verify(a: VerifyArgs, global: &GlobalArgs) -> Result<u8> {
                 }
             },
         };
+        let needs = verifier.related_names(&row.rule_id);
+        let related = match needs.is_empty() {
+            true => Default::default(),
+            false => ledger.related(&row.fingerprint)?,
+        };
+        if needs.iter().any(|n| !related.contains_key(n)) {
+            tally.no_related += 1;
+            continue;
+        }
         let secret = String::from_utf8_lossy(&plain).into_owned();
         let req = CheckRequest {
             rule_id: row.rule_id.clone(),
             secret,
             partner,
+            related,
         };
         work.push((row, req, notified));
     }
@@ -199,11 +209,17 @@ pub fn verify_findings(findings: &mut [Finding], net: &NetArgs) -> Result<()> {
             },
             None => None,
         };
+        let related: std::collections::BTreeMap<String, String> =
+            f.related.iter().cloned().collect();
+        if (verifier.related_names(&key.0).iter()).any(|n| !related.contains_key(n)) {
+            continue;
+        }
         index.insert(key.clone(), reqs.len());
         reqs.push(CheckRequest {
             rule_id: key.0,
             secret: key.1,
             partner,
+            related,
         });
     }
     let results = verifier.check_many(&reqs, net.concurrency);
@@ -264,6 +280,7 @@ struct Tally {
     no_validator: u64,
     no_plaintext: u64,
     no_partner: u64,
+    no_related: u64,
 }
 
 impl Tally {
@@ -303,6 +320,13 @@ impl Tally {
                 "keytrail: {} secret(s) need a partner the ledger does not hold (an AWS secret key \
                  needs its access key id in the same file)",
                 self.no_partner
+            );
+        }
+        if self.no_related > 0 {
+            eprintln!(
+                "keytrail: {} secret(s) need a value the ledger did not find beside them (a \
+                 service-account key's client_email, a Shopify token's shop name)",
+                self.no_related
             );
         }
         if self.no_validator > 0 {

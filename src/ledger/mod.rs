@@ -237,6 +237,34 @@ impl Ledger {
         }
     }
 
+    /// The related values (a validator's non-secret inputs, such as a service account's email)
+    /// recorded with the secret's findings, nearest place first.
+    pub fn related(
+        &mut self,
+        fingerprint: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, LedgerError> {
+        let rows = self.db.query(
+            "SELECT f.related FROM findings f JOIN secrets s ON s.id = f.secret_id
+             WHERE s.fingerprint = ? AND f.related IS NOT NULL ORDER BY f.id",
+            &[fingerprint.into()],
+        )?;
+        let mut out = std::collections::BTreeMap::new();
+        for text in rows
+            .iter()
+            .filter_map(|r| r.first().and_then(Value::as_str))
+        {
+            let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) else {
+                continue;
+            };
+            for (k, v) in map {
+                if let serde_json::Value::String(v) = v {
+                    out.entry(k).or_insert(v);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The plain text of a secret, when the ledger seals plain text and holds this one.
     pub fn unseal(&mut self, fingerprint: &str) -> Result<Option<Vec<u8>>, LedgerError> {
         let Some(key) = &self.sealing else {

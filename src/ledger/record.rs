@@ -64,6 +64,8 @@ pub struct Sighting {
     pub owner_source: Option<String>,
     /// Where to reach the owners (JSON: email, slack, webhook), from the owners map.
     pub contacts: Option<String>,
+    /// Non-secret values from the same file that a validator needs (JSON object).
+    pub related: Option<String>,
 }
 
 /// What kind of scan produced a record.
@@ -384,14 +386,15 @@ impl SecretWrite<'_> {
         let row = db.query_opt(
             "INSERT INTO findings (secret_id, repository, path, line, col, rule_id, commit_id,
                  commit_time, author_name, author_email, blob_id, service, owner_source, owners,
-                 contacts, first_seen, last_seen, first_scan, last_scan, present)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 contacts, first_seen, last_seen, first_scan, last_scan, present, related)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (secret_id, repository, path) DO UPDATE SET
                  line = excluded.line, col = excluded.col, blob_id = excluded.blob_id,
                  service = excluded.service, owner_source = excluded.owner_source,
                  owners = excluded.owners, contacts = excluded.contacts,
                  last_seen = excluded.last_seen,
                  last_scan = excluded.last_scan, present = excluded.present,
+                 related = COALESCE(excluded.related, findings.related),
                  commit_id = CASE WHEN findings.commit_time IS NULL
                      OR excluded.commit_time < findings.commit_time
                      THEN excluded.commit_id ELSE findings.commit_id END,
@@ -426,6 +429,7 @@ impl SecretWrite<'_> {
                 self.scan_id.into(),
                 self.scan_id.into(),
                 s.present.into(),
+                s.related.clone().into(),
             ],
         )?;
         Ok(row.and_then(|r| r.first().and_then(Value::as_i64)) == Some(self.scan_id))

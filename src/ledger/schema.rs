@@ -9,7 +9,7 @@
 use super::db::{Db, DbError, Dialect, Value};
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Why a ledger could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +108,8 @@ fn migration(n: i64, d: Dialect) -> Vec<String> {
             "CREATE INDEX events_by_secret ON events (secret_id, id)".into(),
             "CREATE INDEX findings_by_repository ON findings (repository, present)".into(),
         ],
+        // Related values a validator needs from the secret's file (JSON object).
+        2 => vec!["ALTER TABLE findings ADD COLUMN related TEXT".into()],
         _ => Vec::new(),
     }
 }

@@ -37,6 +37,14 @@ pub fn finding_json(f: &Finding, show_secrets: bool) -> Value {
         if let Some(at_head) = f.still_at_head {
             map.insert("still_at_head".into(), json!(at_head));
         }
+        if !f.related.is_empty() {
+            let related: serde_json::Map<String, Value> = f
+                .related
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            map.insert("related".into(), Value::Object(related));
+        }
         if let Some(v) = f.validity {
             map.insert("validity".into(), json!(v.as_str()));
         }

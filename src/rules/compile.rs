@@ -112,6 +112,8 @@ pub struct Rule {
     pub allow_matches: Vec<String>,
     /// Regexes that disqualify a secret.
     pub allow_secrets: Vec<String>,
+    /// Related values to read from the same file: (name, regex whose first group is the value).
+    pub related: Vec<(String, String)>,
     /// Which capture group holds the secret.
     pub secret_group: SecretGroup,
     /// The secret is base64 and is decoded and scanned again.
@@ -136,6 +138,8 @@ pub struct CompiledPattern {
     pub allow: Vec<Regex>,
     /// Secrets that any of these find are dropped.
     pub allow_secret: Vec<Regex>,
+    /// Related values: (name, regex whose first group is the value).
+    pub related: Vec<(String, Regex)>,
 }
 
 impl Rule {
@@ -152,6 +156,13 @@ impl Rule {
 pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
     let mut compiled = compile_pattern(&rule.pattern, &rule.allow_matches)?;
     compiled.allow_secret = compile_all(&rule.allow_secrets, "allow_secrets")?;
+    for (name, pattern) in &rule.related {
+        let re = byte_regex(pattern).map_err(|e| format!("bad related pattern {name:?}: {e}"))?;
+        if re.group_info().group_len(regex_automata::PatternID::ZERO) < 2 {
+            return Err(format!("related pattern {name:?} has no capture group"));
+        }
+        compiled.related.push((name.clone(), re));
+    }
     let groups = compiled
         .regex
         .group_info()
@@ -186,6 +197,7 @@ pub fn compile_pattern(pattern: &str, allow: &[String]) -> Result<CompiledPatter
         secret_group,
         allow,
         allow_secret: Vec::new(),
+        related: Vec::new(),
     })
 }
 
@@ -529,6 +541,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
         stopwords: s.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
         allow_matches: s.allow_matches,
         allow_secrets: s.allow_secrets,
+        related: s.related.into_iter().collect(),
         secret_group: s.secret_group,
         decode_base64,
         examples: s.examples,

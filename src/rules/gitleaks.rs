@@ -133,6 +133,7 @@ fn import_rule(
         stopwords: allow.stopwords,
         allow_matches: allow.matches,
         allow_secrets: allow.secrets,
+        related: Default::default(),
         decode: None,
         secret_group,
         examples: Vec::new(),

@@ -75,6 +75,11 @@ pub struct RuleSyntax {
     /// Regexes tried on the secret; a secret that any of them finds is dropped.
     #[serde(default)]
     pub allow_secrets: Vec<String>,
+    /// Non-secret values a validator needs from the same file (a service account's
+    /// `client_email`, a Shopify shop name), by name: a regex whose first capture group is the
+    /// value. The match nearest the secret is kept.
+    #[serde(default)]
+    pub related: std::collections::BTreeMap<String, String>,
     /// Which capture group is the secret. Rule files always use the named group `secret`;
     /// imported gitleaks rules name a group by number.
     #[serde(skip)]

@@ -153,6 +153,9 @@ pub struct Finding {
     pub context_plain: String,
     /// What a validity check at scan time found (`scan --verify`).
     pub validity: Option<crate::verify::Validity>,
+    /// Non-secret values from the same file that a validator needs, by name (the rule's
+    /// `related` patterns), sorted by name.
+    pub related: Vec<(String, String)>,
     /// Who owns it and why; `None` until the attribute stage runs. Findings at the same path
     /// share one attribution.
     pub attribution: Option<std::sync::Arc<crate::owners::Attribution>>,
@@ -200,6 +203,9 @@ pub fn build_findings(
         let rule = &rules.rules()[m.rule];
         let mut finding = make_finding(rule, blob, m, (line_start, line), &mut lines);
         finding.path = path.to_string();
+        if !rule.related.is_empty() {
+            finding.related = related_values(rule, blob, m.start);
+        }
         out.push(finding);
     }
     out
@@ -239,8 +245,32 @@ fn make_finding(
         context,
         context_plain,
         validity: None,
+        related: Vec::new(),
         attribution: None,
     }
+}
+
+/// Longest related value kept; longer captures are not the short identifiers they stand for.
+const MAX_RELATED: usize = 256;
+
+/// The rule's related values in `blob`: for each name, the capture nearest `at`.
+fn related_values(rule: &Rule, blob: &[u8], at: usize) -> Vec<(String, String)> {
+    let Some(compiled) = rule.compiled() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, re) in &compiled.related {
+        let nearest = re
+            .captures_iter(blob)
+            .filter_map(|caps| caps.get_group(1))
+            .filter(|g| g.len() <= MAX_RELATED)
+            .min_by_key(|g| g.start.abs_diff(at));
+        if let Some(value) = nearest.and_then(|g| std::str::from_utf8(&blob[g.range()]).ok()) {
+            out.push((name.clone(), value.to_string()));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// How many leading bytes of the secret are public structure that the redacted form may show:

@@ -8,11 +8,12 @@
 //! an answer are `error`. Neither counts as inactive. Nothing here logs or returns the secret.
 
 pub mod aws;
+pub mod gcp;
 pub mod net;
 pub mod notify;
 pub mod spec;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -69,7 +70,7 @@ pub struct Revocation {
 }
 
 /// One check to make: a rule's secret and, for paired secrets, its partner.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckRequest {
     /// The rule that found the secret.
     pub rule_id: String,
@@ -77,6 +78,8 @@ pub struct CheckRequest {
     pub secret: String,
     /// The partner secret (an AWS access key id), when the rule needs one.
     pub partner: Option<String>,
+    /// Related values from the secret's file (see [`Verifier::related_names`]).
+    pub related: BTreeMap<String, String>,
 }
 
 /// Validators by rule id, with the client they use.
@@ -108,7 +111,21 @@ impl Verifier {
 
     /// Whether some validator checks this rule's secrets.
     pub fn has_validator(&self, rule_id: &str) -> bool {
-        self.by_rule.contains_key(rule_id) || aws::SECRET_RULES.contains(&rule_id)
+        self.by_rule.contains_key(rule_id)
+            || aws::SECRET_RULES.contains(&rule_id)
+            || rule_id == gcp::RULE
+    }
+
+    /// The related values a check of this rule's secrets needs (a service account's
+    /// `client_email`, a Shopify shop name), read from the secret's file by the rule.
+    pub fn related_names(&self, rule_id: &str) -> Vec<String> {
+        if rule_id == gcp::RULE {
+            return vec![gcp::EMAIL.to_string()];
+        }
+        self.by_rule
+            .get(rule_id)
+            .map(|v| v.related.clone())
+            .unwrap_or_default()
     }
 
     /// The rule whose secret must be paired with this rule's secret for a check (the access key
@@ -122,10 +139,16 @@ impl Verifier {
 
     /// Checks a secret that needs a partner (see [`Verifier::partner_rule`]).
     pub fn check_pair(&self, rule_id: &str, secret: &str, partner: &str) -> Option<Check> {
-        if !aws::SECRET_RULES.contains(&rule_id) {
-            let v = self.by_rule.get(rule_id)?;
-            return Some(self.ask(v, &render(&v.request, secret, Some(partner))));
-        }
+        self.check_request(&CheckRequest {
+            rule_id: rule_id.into(),
+            secret: secret.into(),
+            partner: Some(partner.into()),
+            related: BTreeMap::new(),
+        })
+    }
+
+    /// Checks an AWS secret access key paired with its access key id through STS.
+    fn check_aws(&self, secret: &str, partner: &str) -> Check {
         let date = jiff::Timestamp::now()
             .strftime("%Y%m%dT%H%M%SZ")
             .to_string();
@@ -148,11 +171,38 @@ impl Verifier {
             ),
             Err(refusal) => (Validity::Error, refusal),
         };
-        Some(Check {
+        Check {
             validity,
             validator: "aws.sts".into(),
             message,
-        })
+        }
+    }
+
+    /// Checks a Google service-account key by exchanging a JWT it signs for an access token.
+    fn check_gcp(&self, private_key: &str, client_email: Option<&String>) -> Check {
+        let check = |validity, message: String| Check {
+            validity,
+            validator: "gcp.service-account".into(),
+            message,
+        };
+        let Some(email) = client_email else {
+            return check(
+                Validity::Error,
+                "the key's client_email was not found beside it".into(),
+            );
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let req = match gcp::token_request(private_key, email, now) {
+            Ok(req) => req,
+            Err(problem) => return check(Validity::Error, problem),
+        };
+        match self.client.send(&req, &[gcp::TOKEN_HOST.to_string()]) {
+            Ok(answer) => {
+                let (validity, message) = gcp::judge(&answer);
+                check(validity, message)
+            }
+            Err(refusal) => check(Validity::Error, refusal),
+        }
     }
 
     /// Number of validators.
@@ -168,17 +218,19 @@ impl Verifier {
         &self.client
     }
 
-    /// Checks a secret found by `rule_id`; `None` when no validator covers the rule.
+    /// Checks a secret found by `rule_id` that needs neither a partner nor related values;
+    /// `None` when no validator covers the rule.
     pub fn check(&self, rule_id: &str, secret: &str) -> Option<Check> {
-        let v = self.by_rule.get(rule_id)?;
-        if v.partner.is_some() {
-            return None;
-        }
-        Some(self.ask(v, &render(&v.request, secret, None)))
+        self.check_request(&CheckRequest {
+            rule_id: rule_id.into(),
+            secret: secret.into(),
+            ..CheckRequest::default()
+        })
     }
 
-    fn ask(&self, v: &ValidatorSpec, req: &Outgoing) -> Check {
-        let (validity, message) = match self.client.send(req, &v.allowed_hosts()) {
+    fn ask(&self, v: &ValidatorSpec, req: Result<Outgoing, String>) -> Check {
+        let sent = req.and_then(|req| self.client.send(&req, &v.allowed_hosts()));
+        let (validity, message) = match sent {
             Ok(answer) => judge(v, &answer),
             Err(refusal) => (Validity::Error, refusal),
         };
@@ -189,12 +241,21 @@ impl Verifier {
         }
     }
 
-    /// Makes one check; `None` when no validator covers it.
+    /// Makes one check; `None` when no validator covers it, or the partner it needs is
+    /// missing.
     pub fn check_request(&self, r: &CheckRequest) -> Option<Check> {
-        match &r.partner {
-            Some(p) => self.check_pair(&r.rule_id, &r.secret, p),
-            None => self.check(&r.rule_id, &r.secret),
+        if aws::SECRET_RULES.contains(&r.rule_id.as_str()) {
+            return Some(self.check_aws(&r.secret, r.partner.as_deref()?));
         }
+        if r.rule_id == gcp::RULE {
+            return Some(self.check_gcp(&r.secret, r.related.get(gcp::EMAIL)));
+        }
+        let v = self.by_rule.get(&r.rule_id)?;
+        if v.partner.is_some() && r.partner.is_none() {
+            return None;
+        }
+        let req = render(&v.request, &r.secret, r.partner.as_deref(), &r.related);
+        Some(self.ask(v, req))
     }
 
     /// Makes many checks on up to `concurrency` threads; results keep the input order.
@@ -226,8 +287,9 @@ impl Verifier {
     pub fn revoke(&self, rule_id: &str, secret: &str) -> Option<Revocation> {
         let v = self.by_rule.get(rule_id)?;
         let r = v.revoke.as_ref()?;
-        let req = render(&r.request, secret, None);
-        let (accepted, message) = match self.client.send(&req, &v.allowed_hosts()) {
+        let sent = render(&r.request, secret, None, &BTreeMap::new())
+            .and_then(|req| self.client.send(&req, &v.allowed_hosts()));
+        let (accepted, message) = match sent {
             Ok(a) if r.success.contains(&a.status) => (true, format!("HTTP {}", a.status)),
             Ok(a) => (false, format!("HTTP {}", a.status)),
             Err(refusal) => (false, refusal),
@@ -240,11 +302,37 @@ impl Verifier {
     }
 }
 
-/// The request with `{{secret}}` (and `{{partner}}`) filled in.
-fn render(spec: &RequestSpec, secret: &str, partner: Option<&str>) -> Outgoing {
+/// The request with `{{secret}}`, `{{partner}}` and related values filled in. Related values
+/// come from scanned files, so one that could change a URL's shape (anything but letters,
+/// digits and `.-_@+`) is refused.
+fn render(
+    spec: &RequestSpec,
+    secret: &str,
+    partner: Option<&str>,
+    related: &BTreeMap<String, String>,
+) -> Result<Outgoing, String> {
+    for name in spec.placeholders() {
+        if matches!(name, "secret" | "partner") {
+            continue;
+        }
+        let value = related.get(name).ok_or_else(|| {
+            format!("the {name} this check needs was not found beside the secret")
+        })?;
+        let plain = |b: u8| b.is_ascii_alphanumeric() || b".-_@+".contains(&b);
+        if value.is_empty() || !value.bytes().all(plain) {
+            return Err(format!(
+                "the {name} found beside the secret is not a plain name"
+            ));
+        }
+    }
     let fill = |t: &str| {
-        t.replace("{{secret}}", secret)
-            .replace("{{partner}}", partner.unwrap_or_default())
+        let mut t = t
+            .replace("{{secret}}", secret)
+            .replace("{{partner}}", partner.unwrap_or_default());
+        for (name, value) in related {
+            t = t.replace(&format!("{{{{{name}}}}}"), value);
+        }
+        t
     };
     let mut headers: Vec<(String, String)> = spec
         .headers
@@ -259,12 +347,12 @@ fn render(spec: &RequestSpec, secret: &str, partner: Option<&str>) -> Outgoing {
         ));
         headers.push(("Authorization".into(), format!("Basic {token}")));
     }
-    Outgoing {
+    Ok(Outgoing {
         method: spec.method.clone(),
         url: fill(&spec.url),
         headers,
         body: spec.body.as_deref().map(fill),
-    }
+    })
 }
 
 /// Reads an answer: inactive first, then active; 429 and the rest are unknown.
@@ -321,13 +409,40 @@ mod tests {
             body: None,
             basic: Some(["api".into(), "{{secret}}".into()]),
         };
-        let r = render(&spec, "S3", None);
+        let r = render(&spec, "S3", None, &BTreeMap::new()).unwrap();
         assert_eq!(r.url, "https://api.telegram.org/botS3/getMe");
         assert!(r.headers.contains(&("X-Key".into(), "k S3".into())));
         assert!(
             r.headers
                 .contains(&("Authorization".into(), "Basic YXBpOlMz".into()))
         );
+    }
+
+    #[test]
+    fn related_values_that_could_reshape_a_url_are_refused() {
+        let spec = RequestSpec {
+            method: "GET".into(),
+            url: "https://{{shop}}.myshopify.com/admin/oauth/access_scopes.json".into(),
+            headers: [(
+                "X-Shopify-Access-Token".to_string(),
+                "{{secret}}".to_string(),
+            )]
+            .into(),
+            body: None,
+            basic: None,
+        };
+        let with = |shop: &str| BTreeMap::from([("shop".to_string(), shop.to_string())]);
+        let ok = render(&spec, "shpat_x", None, &with("acme-outlet")).unwrap();
+        assert_eq!(
+            ok.url,
+            "https://acme-outlet.myshopify.com/admin/oauth/access_scopes.json"
+        );
+        for bad in ["evil.example/x?", "a:b", "a b", ""] {
+            let err = render(&spec, "shpat_x", None, &with(bad)).unwrap_err();
+            assert!(err.contains("not a plain name"), "{bad}: {err}");
+        }
+        let missing = render(&spec, "shpat_x", None, &BTreeMap::new()).unwrap_err();
+        assert!(missing.contains("shop"), "{missing}");
     }
 
     #[test]

@@ -200,7 +200,7 @@ impl Client {
     /// overridden for tests) and redirects.
     pub fn send(&self, req: &Outgoing, allowed: &[String]) -> Result<Answer, String> {
         let host = super::spec::host_of(&req.url).ok_or("the URL has no host")?;
-        if !allowed.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+        if !super::spec::host_allowed(&host, allowed) {
             return Err(format!("refusing {host}: not a host this check may reach"));
         }
         let url = match self.opts.overrides.contains_key(&host) {

@@ -37,6 +37,10 @@ pub struct ValidatorSpec {
     /// from the same file.
     #[serde(default)]
     pub partner: Option<String>,
+    /// Related values (the rules' `related` patterns, read from the same file) the request uses
+    /// as `{{name}}`, e.g. a Shopify shop name in the host. A templated host needs `hosts`.
+    #[serde(default)]
+    pub related: Vec<String>,
     /// The check request.
     pub request: RequestSpec,
     /// What an active secret's answer looks like.
@@ -146,12 +150,42 @@ impl ValidatorSpec {
         requests.extend(self.revoke.as_ref().map(|r| &r.request));
         for r in requests {
             check_request(r, !self.hosts.is_empty()).map_err(fail)?;
+            for name in r.placeholders() {
+                let known = name == "secret"
+                    || (name == "partner" && self.partner.is_some())
+                    || self.related.iter().any(|n| n == name);
+                if !known {
+                    return Err(fail(format!(
+                        "{{{{{name}}}}} is neither the secret, the partner nor a `related` value"
+                    )));
+                }
+            }
         }
         Ok(())
     }
 }
 
 impl RequestSpec {
+    /// The names of the `{{name}}` placeholders the request uses.
+    pub fn placeholders(&self) -> Vec<&str> {
+        let mut texts: Vec<&str> = vec![&self.url];
+        texts.extend(self.headers.values().map(String::as_str));
+        texts.extend(self.body.as_deref());
+        texts.extend(self.basic.iter().flatten().map(String::as_str));
+        let mut names = Vec::new();
+        for text in texts {
+            let mut rest = text;
+            while let Some((_, after)) = rest.split_once("{{") {
+                let Some((name, tail)) = after.split_once("}}") else {
+                    break;
+                };
+                names.push(name);
+                rest = tail;
+            }
+        }
+        names
+    }
+
     /// Whether the URL, a header, the body or basic auth contains `text`.
     pub fn mentions(&self, text: &str) -> bool {
         self.url.contains(text)
@@ -180,14 +214,34 @@ fn check_request(r: &RequestSpec, has_hosts: bool) -> Result<(), String> {
             return Err(format!("{} is not an https:// URL", r.url));
         }
         let host = host_of(&r.url).unwrap_or_default();
-        if host.contains("{{") {
-            return Err("the host may not be templated".into());
+        if host.contains("{{secret}}") || host.contains("{{partner}}") {
+            return Err("the host may not be templated with a secret".into());
+        }
+        if host.contains("{{") && !has_hosts {
+            return Err("a templated host needs an explicit `hosts` list".into());
         }
     }
     if !r.mentions("{{secret}}") {
         return Err("the request never uses {{secret}}".into());
     }
     Ok(())
+}
+
+/// Whether `host` is one of `allowed`: an exact name, or `*.suffix` for one label (letters,
+/// digits, hyphens) in front of `suffix`.
+pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    allowed.iter().any(|a| match a.strip_prefix("*.") {
+        Some(suffix) => host
+            .strip_suffix(suffix)
+            .and_then(|h| h.strip_suffix('.'))
+            .is_some_and(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }),
+        None => a.eq_ignore_ascii_case(host),
+    })
 }
 
 /// The host of an `http(s)://` URL, lower-cased, without port or user information.
@@ -240,12 +294,34 @@ mod tests {
         let err = parse(&spec("http://api.example.com/{{secret}}", "")).unwrap_err();
         assert!(err.to_string().contains("not an https"), "{err}");
         assert!(parse(&spec("https://{{secret}}.example.com/", "")).is_err());
+        let related = |url: &str, hosts: &str| {
+            spec(url, hosts).replace("rules = [\"r\"]", "rules = [\"r\"]\nrelated = [\"shop\"]")
+        };
+        let shop = "https://{{shop}}.example.com/{{secret}}";
+        assert!(
+            parse(&related(shop, "")).is_err(),
+            "templated host without hosts"
+        );
+        assert!(parse(&related(shop, "hosts = [\"*.example.com\"]")).is_ok());
+        let unknown = parse(&spec("https://a.example.com/{{secret}}/{{shop}}", "")).unwrap_err();
+        assert!(unknown.to_string().contains("{{shop}}"), "{unknown}");
         assert!(parse(&spec("{{secret}}", "")).is_err());
         assert!(parse(&spec("{{secret}}", "hosts = [\"hooks.example.com\"]")).is_ok());
         assert!(
             parse(&spec("https://api.example.com/", "")).is_err(),
             "secret unused"
         );
+    }
+
+    #[test]
+    fn wildcard_hosts_allow_one_label() {
+        let allowed = ["*.myshopify.com".to_string(), "api.example.com".to_string()];
+        assert!(host_allowed("acme-store.myshopify.com", &allowed));
+        assert!(host_allowed("api.example.com", &allowed));
+        assert!(!host_allowed("myshopify.com", &allowed));
+        assert!(!host_allowed("a.b.myshopify.com", &allowed));
+        assert!(!host_allowed("evilmyshopify.com", &allowed));
+        assert!(!host_allowed("x.example.com", &allowed));
     }
 
     #[test]

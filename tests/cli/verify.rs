@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use keytrail::verify::net::NetOptions;
 use keytrail::verify::spec::{BUILTIN_VALIDATORS, parse};
-use keytrail::verify::{Validity, Verifier};
+use keytrail::verify::{CheckRequest, Validity, Verifier};
 
 use crate::common::{keytrail, seeded_token};
 use crate::fake_http::{FakeServer, Reply};
@@ -185,7 +185,23 @@ const ANSWERS: &[(&str, Answer, Answer)] = &[
         (200, r#"{"accounts":[]}"#),
         (401, r#"{"code":20003,"message":"Authenticate"}"#),
     ),
+    (
+        "shopify",
+        (200, r#"{"access_scopes":[{"handle":"read_products"}]}"#),
+        (
+            401,
+            r#"{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}"#,
+        ),
+    ),
 ];
+
+/// A concrete host for an allowed host pattern (`*.myshopify.com` → `kt-test.myshopify.com`).
+fn concrete_host(pattern: &str) -> String {
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => format!("kt-test.{suffix}"),
+        None => pattern.to_string(),
+    }
+}
 
 /// A secret shaped as the validator expects (URL secrets live on the validator's host).
 fn sample_secret(hosts: &[String], url: &str) -> String {
@@ -232,11 +248,19 @@ fn every_validator_reads_active_inactive_rate_limited_malformed_and_silent_answe
             ..NetOptions::default()
         };
         for h in spec.allowed_hosts() {
-            opts.overrides.insert(h, server.addr);
+            opts.overrides.insert(concrete_host(&h), server.addr);
         }
         let verifier = Verifier::new(&[], opts).unwrap();
         let secret = sample_secret(&spec.allowed_hosts(), &spec.request.url);
         let rule = &spec.rules[0];
+        let request = CheckRequest {
+            rule_id: rule.clone(),
+            secret: secret.clone(),
+            partner: spec.partner.as_ref().map(|_| "kt-test-partner-0001".into()),
+            related: (spec.related.iter())
+                .map(|name| (name.clone(), "kt-test".to_string()))
+                .collect(),
+        };
         let expect = [
             Validity::Active,
             Validity::Inactive,
@@ -246,11 +270,9 @@ fn every_validator_reads_active_inactive_rate_limited_malformed_and_silent_answe
         ];
         for (m, want) in expect.iter().enumerate() {
             mode.store(m as u8, Ordering::SeqCst);
-            let got = match &spec.partner {
-                Some(_) => verifier.check_pair(rule, &secret, "kt-test-partner-0001"),
-                None => verifier.check(rule, &secret),
-            }
-            .expect("validator for its rule");
+            let got = verifier
+                .check_request(&request)
+                .expect("validator for its rule");
             assert_eq!(
                 got.validity, *want,
                 "{} in mode {m}: {}",
@@ -812,4 +834,184 @@ fn owners_map_contacts_receive_their_notices() {
         "{body}"
     );
     assert!(!body.contains(&token[4..]));
+}
+
+/// A fake Google token endpoint that issues a token only for a JWT that `public_key` verifies
+/// and whose issuer is `email`.
+fn fake_google_token_endpoint(public_key: Vec<u8>, email: &'static str) -> FakeServer {
+    use base64::Engine as _;
+    FakeServer::start(move |req| {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let invalid = Reply::status(
+            400,
+            r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#,
+        );
+        let Some(jwt) = req.split("assertion=").nth(1).map(str::trim) else {
+            return Reply::status(400, r#"{"error":"invalid_request"}"#);
+        };
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let [header, claims, signature] = parts[..] else {
+            return invalid;
+        };
+        let signed = format!("{header}.{claims}");
+        let key = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            &public_key,
+        );
+        let sig = b64.decode(signature).unwrap_or_default();
+        let claims: Value =
+            serde_json::from_slice(&b64.decode(claims).unwrap_or_default()).unwrap_or_default();
+        let grant =
+            req.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer");
+        if key.verify(signed.as_bytes(), &sig).is_ok()
+            && grant
+            && claims["iss"] == email
+            && claims["aud"] == "https://oauth2.googleapis.com/token"
+        {
+            Reply::status(200, r#"{"access_token":"ya29.kt-test","expires_in":3599}"#)
+        } else {
+            invalid
+        }
+    })
+}
+
+#[test]
+fn gcp_service_account_keys_are_checked_by_a_signed_token_exchange() {
+    use base64::Engine as _;
+    const EMAIL: &str = "ledger-reader@keytrail-test.iam.gserviceaccount.com";
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::testdata("verify/service-account.json")).unwrap(),
+    )
+    .unwrap();
+    let pem = json["private_key"].as_str().unwrap().to_string();
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(der)
+        .unwrap();
+    let key = ring::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
+    let google = fake_google_token_endpoint(key.public().as_ref().to_vec(), EMAIL);
+
+    let mut opts = NetOptions::default();
+    opts.overrides
+        .insert("oauth2.googleapis.com".into(), google.addr);
+    let verifier = Verifier::new(&[], opts).unwrap();
+    let rule = "google.service-account.private-key";
+    assert_eq!(verifier.related_names(rule), ["client_email"]);
+    let check = |secret: &str, email: Option<&str>| {
+        verifier
+            .check_request(&CheckRequest {
+                rule_id: rule.into(),
+                secret: secret.into(),
+                related: email
+                    .map(|e| ("client_email".to_string(), e.to_string()))
+                    .into_iter()
+                    .collect(),
+                ..CheckRequest::default()
+            })
+            .unwrap()
+    };
+    // As found in the file: newlines JSON-escaped.
+    let found = pem.replace('\n', "\\n");
+    let live = check(&found, Some(EMAIL));
+    assert_eq!(live.validity, Validity::Active, "{}", live.message);
+    let other = check(
+        &found,
+        Some("deleted@keytrail-test.iam.gserviceaccount.com"),
+    );
+    assert_eq!(other.validity, Validity::Inactive, "{}", other.message);
+    let no_email = check(&found, None);
+    assert_eq!(no_email.validity, Validity::Error);
+    assert!(
+        no_email.message.contains("client_email"),
+        "{}",
+        no_email.message
+    );
+    let request = google.requests().pop().unwrap();
+    assert!(
+        !request.contains(&der_line(&pem)),
+        "the key left the machine"
+    );
+
+    // Through a scan and the ledger: the email is read beside the key, recorded, and used by
+    // a later `keytrail verify`.
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("svc");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::copy(
+        crate::common::testdata("verify/service-account.json"),
+        tree.join("sa.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("fp.key"), "k".repeat(40)).unwrap();
+    std::fs::write(dir.path().join("seal.key"), "5e".repeat(32)).unwrap();
+    let run = |args: &[&str]| {
+        let out = keytrail()
+            .env("KEYTRAIL_LEDGER", dir.path().join("ledger.db"))
+            .env("KEYTRAIL_LEDGER_KEY_FILE", dir.path().join("fp.key"))
+            .env("KEYTRAIL_SEALING_KEY_FILE", dir.path().join("seal.key"))
+            .env(
+                "KEYTRAIL_TEST_HOST_OVERRIDE",
+                google.override_for("oauth2.googleapis.com"),
+            )
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (scanned, log) = run(&[
+        "scan",
+        "--format",
+        "json",
+        "--verify",
+        &tree.display().to_string(),
+    ]);
+    let report: Value = serde_json::from_str(&scanned).unwrap_or_default();
+    let finding = &report["findings"][0];
+    assert_eq!(finding["related"]["client_email"], EMAIL, "{scanned}{log}");
+    assert_eq!(finding["validity"], "active", "{scanned}{log}");
+    let (verified, log) = run(&["--now", "2026-12-01", "verify", "--rule", rule]);
+    assert!(verified.contains("checked 1: 1 active"), "{verified}{log}");
+}
+
+/// The first line of a PEM key's body, which must never be sent anywhere.
+fn der_line(pem: &str) -> String {
+    pem.lines().nth(1).unwrap_or_default().to_string()
+}
+
+#[test]
+fn shopify_tokens_are_checked_at_the_shop_named_beside_them() {
+    let shop = FakeServer::start(|req| {
+        if req.starts_with("GET /admin/oauth/access_scopes.json")
+            && req.contains("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")
+        {
+            Reply::status(200, r#"{"access_scopes":[{"handle":"read_orders"}]}"#)
+        } else {
+            Reply::status(401, r#"{"errors":"[API] Invalid API key or access token"}"#)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "SHOPIFY_STORE_URL=https://acme-outlet.myshopify.com\n\
+         SHOPIFY_ADMIN_TOKEN=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\n",
+    )
+    .unwrap();
+    let out = keytrail()
+        .env(
+            "KEYTRAIL_TEST_HOST_OVERRIDE",
+            shop.override_for("acme-outlet.myshopify.com"),
+        )
+        .args(["scan", "--format", "json", "--verify"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let finding = &report["findings"][0];
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(finding["related"]["shop"], "acme-outlet", "{report}{log}");
+    assert_eq!(finding["validity"], "active", "{report}{log}");
+    assert_eq!(shop.requests().len(), 1);
 }
