@@ -33,6 +33,10 @@ pub struct NetArgs {
     /// Checks running at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Overall time for the run's checks, in seconds: no check starts after it (one in flight
+    /// still ends within --timeout). Checks not made are counted and left for the next run.
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub deadline: u64,
 }
 
 impl NetArgs {
@@ -48,6 +52,11 @@ impl NetArgs {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Verifier::new(&extra, opts)?)
+    }
+
+    /// When the run's checks must have started by.
+    pub fn deadline(&self) -> std::time::Instant {
+        std::time::Instant::now() + Duration::from_secs(self.deadline)
     }
 }
 
@@ -181,10 +190,11 @@ pub fn run_verify(a: VerifyArgs, global: &GlobalArgs) -> Result<u8> {
         work.push((row, req, notified));
     }
     let reqs: Vec<CheckRequest> = work.iter().map(|(_, r, _)| r.clone()).collect();
-    let results = verifier.check_many(&reqs, a.net.concurrency);
+    let results = verifier.check_many(&reqs, a.net.concurrency, a.net.deadline());
     for ((row, _, notified), check) in work.iter().zip(results) {
-        if let Some(check) = check {
-            record_check(&mut ledger, row, &check, *notified, &mut tally)?;
+        match check {
+            Some(check) => record_check(&mut ledger, row, &check, *notified, &mut tally)?,
+            None => tally.out_of_time += 1,
         }
     }
     tally.print(global.quiet);
@@ -222,7 +232,11 @@ pub fn verify_findings(findings: &mut [Finding], net: &NetArgs) -> Result<()> {
             related,
         });
     }
-    let results = verifier.check_many(&reqs, net.concurrency);
+    let results = verifier.check_many(&reqs, net.concurrency, net.deadline());
+    let late = results.iter().filter(|r| r.is_none()).count();
+    if late > 0 {
+        eprintln!("keytrail: {late} secret(s) were not checked: the --deadline passed");
+    }
     for f in findings.iter_mut() {
         let key = (f.rule_id.to_string(), f.secret.plain().to_string());
         if let Some(Some(check)) = index.get(&key).and_then(|&i| results.get(i)) {
@@ -281,6 +295,7 @@ struct Tally {
     no_plaintext: u64,
     no_partner: u64,
     no_related: u64,
+    out_of_time: u64,
 }
 
 impl Tally {
@@ -320,6 +335,13 @@ impl Tally {
                 "keytrail: {} secret(s) need a partner the ledger does not hold (an AWS secret key \
                  needs its access key id in the same file)",
                 self.no_partner
+            );
+        }
+        if self.out_of_time > 0 {
+            eprintln!(
+                "keytrail: {} secret(s) were not checked: the --deadline passed (the next run \
+                 checks them)",
+                self.out_of_time
             );
         }
         if self.no_related > 0 {

@@ -258,8 +258,14 @@ impl Verifier {
         Some(self.ask(v, req))
     }
 
-    /// Makes many checks on up to `concurrency` threads; results keep the input order.
-    pub fn check_many(&self, reqs: &[CheckRequest], concurrency: usize) -> Vec<Option<Check>> {
+    /// Makes many checks on up to `concurrency` threads; results keep the input order. No check
+    /// starts after `deadline`; those not made are `None`, as are those no validator covers.
+    pub fn check_many(
+        &self,
+        reqs: &[CheckRequest],
+        concurrency: usize,
+        deadline: std::time::Instant,
+    ) -> Vec<Option<Check>> {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<std::sync::Mutex<Option<Check>>> =
             reqs.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -269,6 +275,9 @@ impl Verifier {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(r) = reqs.get(i) else { break };
+                        if std::time::Instant::now() >= deadline {
+                            break;
+                        }
                         let check = self.check_request(r);
                         if let Ok(mut slot) = results[i].lock() {
                             *slot = check;

@@ -1015,3 +1015,116 @@ fn shopify_tokens_are_checked_at_the_shop_named_beside_them() {
     assert_eq!(finding["validity"], "active", "{report}{log}");
     assert_eq!(shop.requests().len(), 1);
 }
+
+#[test]
+fn no_check_starts_after_the_deadline() {
+    let slow = FakeServer::start(|_| Reply::Hang(Duration::from_millis(1500)));
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("repo");
+    std::fs::create_dir_all(&tree).unwrap();
+    for i in 0..3 {
+        let token = seeded_token(&format!("deadline-{i}"));
+        std::fs::write(
+            tree.join(format!("{i}.env")),
+            format!("GITHUB_TOKEN={token}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("fp.key"), "k".repeat(40)).unwrap();
+    std::fs::write(dir.path().join("seal.key"), "5e".repeat(32)).unwrap();
+    let run = |args: &[&str]| {
+        let out = keytrail()
+            .env("KEYTRAIL_LEDGER", dir.path().join("ledger.db"))
+            .env("KEYTRAIL_LEDGER_KEY_FILE", dir.path().join("fp.key"))
+            .env("KEYTRAIL_SEALING_KEY_FILE", dir.path().join("seal.key"))
+            .env(
+                "KEYTRAIL_TEST_HOST_OVERRIDE",
+                slow.override_for("api.github.com"),
+            )
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    run(&["scan", "-q", &tree.display().to_string()]);
+    let started = std::time::Instant::now();
+    let (out, err) = run(&[
+        "verify",
+        "--timeout",
+        "1",
+        "--deadline",
+        "1",
+        "--concurrency",
+        "1",
+    ]);
+    // One check runs into its 1 s timeout; by then the deadline has passed.
+    assert!(
+        out.contains("checked 1: 0 active, 0 inactive, 0 unknown, 1 error"),
+        "{out}{err}"
+    );
+    assert!(
+        err.contains("2 secret(s) were not checked: the --deadline passed"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn typed_validators_read_rate_limits_garbage_and_silence() {
+    let mode = Arc::new(AtomicU8::new(0));
+    let server = {
+        let mode = mode.clone();
+        FakeServer::start(move |_| match mode.load(Ordering::SeqCst) {
+            0 => Reply::status(429, r#"{"error":"rate_limit_exceeded"}"#),
+            1 => Reply::Garbage,
+            _ => Reply::Hang(Duration::from_secs(3)),
+        })
+    };
+    let mut opts = NetOptions {
+        timeout: Duration::from_secs(1),
+        min_interval: Duration::ZERO,
+        ..NetOptions::default()
+    };
+    opts.overrides
+        .insert("sts.amazonaws.com".into(), server.addr);
+    opts.overrides
+        .insert("oauth2.googleapis.com".into(), server.addr);
+    let verifier = Verifier::new(&[], opts).unwrap();
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::testdata("verify/service-account.json")).unwrap(),
+    )
+    .unwrap();
+    let gcp = CheckRequest {
+        rule_id: "google.service-account.private-key".into(),
+        secret: json["private_key"].as_str().unwrap().replace('\n', "\\n"),
+        related: [(
+            "client_email".to_string(),
+            json["client_email"].as_str().unwrap().to_string(),
+        )]
+        .into(),
+        ..CheckRequest::default()
+    };
+    let aws = CheckRequest {
+        rule_id: "aws.secret-access-key".into(),
+        secret: "Zq8vL2m9Xk4pR7tW1nB6cY3hJ5sD0fG8aQ2eK9uT".into(),
+        partner: Some("AKIAZ4KQ7TNV3XW2RB5M".into()),
+        ..CheckRequest::default()
+    };
+    for (m, want) in [Validity::Unknown, Validity::Error, Validity::Error]
+        .into_iter()
+        .enumerate()
+    {
+        mode.store(m as u8, Ordering::SeqCst);
+        for req in [&gcp, &aws] {
+            let got = verifier.check_request(req).unwrap();
+            assert_eq!(
+                got.validity, want,
+                "{} in mode {m}: {}",
+                req.rule_id, got.message
+            );
+        }
+    }
+}
