@@ -114,6 +114,8 @@ pub struct Rule {
     pub allow_secrets: Vec<String>,
     /// Related values to read from the same file: (name, regex whose first group is the value).
     pub related: Vec<(String, String)>,
+    /// The globs of `paths`, when the rule runs only on some files.
+    pub paths: Option<globset::GlobSet>,
     /// Which capture group holds the secret.
     pub secret_group: SecretGroup,
     /// The secret is base64 and is decoded and scanned again.
@@ -223,6 +225,8 @@ pub struct RuleSet {
     triggers: Vec<Vec<Trigger>>,
     /// Rules with no keywords (imported gitleaks rules): tried on every blob.
     always: Vec<usize>,
+    /// Rules that run only on the paths their globs match.
+    path_rules: Vec<usize>,
     /// What loading the rules could not carry over (unsupported gitleaks fields).
     warnings: Vec<String>,
     /// Rule index by id, for look-ups from findings.
@@ -254,6 +258,15 @@ impl RuleSet {
     /// Warnings from loading (fields of imported configurations that were not carried over).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Marks in `off` (one flag per rule) the rules that do not run on `path`.
+    pub fn mark_rules_off(&self, path: &str, off: &mut [bool]) {
+        for &r in &self.path_rules {
+            if let Some(globs) = &self.rules[r].paths {
+                off[r] = !globs.is_match(path);
+            }
+        }
     }
 
     /// Rules with no keywords, tried on every blob.
@@ -432,6 +445,9 @@ impl RuleSetBuilder {
         let always = (0..self.rules.len())
             .filter(|&i| self.rules[i].keywords.is_empty())
             .collect();
+        let path_rules = (0..self.rules.len())
+            .filter(|&i| self.rules[i].paths.is_some())
+            .collect();
         let by_id = (0..self.rules.len())
             .map(|i| (self.rules[i].id.as_str().to_string(), i))
             .collect();
@@ -442,6 +458,7 @@ impl RuleSetBuilder {
             keyword_rules,
             triggers,
             always,
+            path_rules,
             warnings: self.warnings,
         })
     }
@@ -514,6 +531,22 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             ))
         })?),
     };
+    let paths = match s.paths.is_empty() {
+        true => None,
+        false => {
+            let mut set = globset::GlobSetBuilder::new();
+            for p in &s.paths {
+                set.add(
+                    globset::Glob::new(p)
+                        .map_err(|e| invalid(format!("bad path glob {p:?}: {e}")))?,
+                );
+            }
+            Some(
+                set.build()
+                    .map_err(|e| invalid(format!("bad path globs: {e}")))?,
+            )
+        }
+    };
     let decode_base64 = match s.decode.as_deref() {
         None => false,
         Some("base64") => true,
@@ -542,6 +575,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
         allow_matches: s.allow_matches,
         allow_secrets: s.allow_secrets,
         related: s.related.into_iter().collect(),
+        paths,
         secret_group: s.secret_group,
         decode_base64,
         examples: s.examples,

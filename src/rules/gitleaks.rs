@@ -134,6 +134,7 @@ fn import_rule(
         allow_matches: allow.matches,
         allow_secrets: allow.secrets,
         related: Default::default(),
+        paths: Vec::new(),
         decode: None,
         secret_group,
         examples: Vec::new(),

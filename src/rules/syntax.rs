@@ -75,6 +75,11 @@ pub struct RuleSyntax {
     /// Regexes tried on the secret; a secret that any of them finds is dropped.
     #[serde(default)]
     pub allow_secrets: Vec<String>,
+    /// Globs over the file's path (`*.ipynb`): when given, the rule runs only on such files.
+    /// For rules whose syntax exists only in one kind of file and whose keywords are common
+    /// elsewhere.
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// Non-secret values a validator needs from the same file (a service account's
     /// `client_email`, a Shopify shop name), by name: a regex whose first capture group is the
     /// value. The match nearest the secret is kept.

@@ -64,6 +64,8 @@ pub struct Matcher<'r> {
     cluster: Vec<RawMatch>,
     /// Scratch space for the keyword prefilter.
     prefilter: PrefilterScratch,
+    /// Per rule: whether it does not run on the current path (see `RuleSet::mark_rules_off`).
+    off: Vec<bool>,
 }
 
 impl<'r> Matcher<'r> {
@@ -77,7 +79,13 @@ impl<'r> Matcher<'r> {
             searches: (0..n).map(|_| None).collect(),
             cluster: Vec::new(),
             prefilter: PrefilterScratch::default(),
+            off: vec![false; n],
         }
+    }
+
+    /// Sets the path of the blobs that follow, for rules that run only on some paths.
+    pub fn set_path(&mut self, path: &str) {
+        self.rules.mark_rules_off(path, &mut self.off);
     }
 
     /// Finds every accepted match in `hay`, appending to `out` sorted by position.
@@ -105,14 +113,17 @@ impl<'r> Matcher<'r> {
     fn collect_windows(&mut self, hay: &[u8]) {
         let rules = self.rules;
         if !hay.is_empty() {
-            for &r in rules.always() {
+            for &r in rules.always().iter().filter(|&&r| !self.off[r]) {
                 self.windows[r].push((0, hay.len()));
                 self.touched.push(r);
             }
         }
-        let (all_windows, touched) = (&mut self.windows, &mut self.touched);
+        let (all_windows, touched, off) = (&mut self.windows, &mut self.touched, &self.off);
         rules.prefilter().find(hay, &mut self.prefilter, |hit| {
             for t in rules.triggers(hit.keyword) {
+                if off[t.rule] {
+                    continue;
+                }
                 let (start, end) = t.window(hay, hit.start, hit.end);
                 let windows = &mut all_windows[t.rule];
                 if windows.is_empty() {
@@ -468,6 +479,27 @@ lines_after = {lines}
         };
         assert_eq!(found(&rule(0)), ["Zz1yXx2wVv3uTt4s"]);
         assert_eq!(found(&rule(1)), ["Ab3dEf6hIj9kLm0p", "Zz1yXx2wVv3uTt4s"]);
+    }
+
+    #[test]
+    fn path_globs_limit_a_rule_to_its_files() {
+        let rules = set(&RULES.replace(
+            "window_before = 0",
+            "paths = ['*.ipynb', 'notebooks/**']\nwindow_before = 0",
+        ));
+        let mut m = Matcher::new(&rules);
+        let hay = b"x tok_Ab3dEf6hIj9k y";
+        for (path, want) in [
+            ("analysis/model.ipynb", 1),
+            ("notebooks/a.txt", 1),
+            ("src/main.go", 0),
+            ("model.ipynb.bak", 0),
+        ] {
+            let mut out = Vec::new();
+            m.set_path(path);
+            m.find(hay, &mut out);
+            assert_eq!(out.len(), want, "{path}");
+        }
     }
 
     #[test]

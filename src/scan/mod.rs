@@ -37,6 +37,7 @@ impl<'r> BlobScanner<'r> {
     /// Scans one blob and returns its findings (empty for most blobs, without allocating).
     pub fn scan(&mut self, path: &str, blob: &[u8]) -> Vec<Finding> {
         self.raw.clear();
+        self.matcher.set_path(path);
         self.matcher.find(blob, &mut self.raw);
         if self.raw.is_empty() {
             return Vec::new();
