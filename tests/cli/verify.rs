@@ -942,25 +942,8 @@ fn gcp_service_account_keys_are_checked_by_a_signed_token_exchange() {
         tree.join("sa.json"),
     )
     .unwrap();
-    std::fs::write(dir.path().join("fp.key"), "k".repeat(40)).unwrap();
-    std::fs::write(dir.path().join("seal.key"), "5e".repeat(32)).unwrap();
-    let run = |args: &[&str]| {
-        let out = keytrail()
-            .env("KEYTRAIL_LEDGER", dir.path().join("ledger.db"))
-            .env("KEYTRAIL_LEDGER_KEY_FILE", dir.path().join("fp.key"))
-            .env("KEYTRAIL_SEALING_KEY_FILE", dir.path().join("seal.key"))
-            .env(
-                "KEYTRAIL_TEST_HOST_OVERRIDE",
-                google.override_for("oauth2.googleapis.com"),
-            )
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let overrides = google.override_for("oauth2.googleapis.com");
+    let run = |args: &[&str]| run_with_sealed_ledger(dir.path(), &overrides, args);
     let (scanned, log) = run(&[
         "scan",
         "--format",
@@ -1030,25 +1013,8 @@ fn no_check_starts_after_the_deadline() {
         )
         .unwrap();
     }
-    std::fs::write(dir.path().join("fp.key"), "k".repeat(40)).unwrap();
-    std::fs::write(dir.path().join("seal.key"), "5e".repeat(32)).unwrap();
-    let run = |args: &[&str]| {
-        let out = keytrail()
-            .env("KEYTRAIL_LEDGER", dir.path().join("ledger.db"))
-            .env("KEYTRAIL_LEDGER_KEY_FILE", dir.path().join("fp.key"))
-            .env("KEYTRAIL_SEALING_KEY_FILE", dir.path().join("seal.key"))
-            .env(
-                "KEYTRAIL_TEST_HOST_OVERRIDE",
-                slow.override_for("api.github.com"),
-            )
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let overrides = slow.override_for("api.github.com");
+    let run = |args: &[&str]| run_with_sealed_ledger(dir.path(), &overrides, args);
     run(&["scan", "-q", &tree.display().to_string()]);
     let started = std::time::Instant::now();
     let (out, err) = run(&[
@@ -1127,4 +1093,29 @@ fn typed_validators_read_rate_limits_garbage_and_silence() {
             );
         }
     }
+}
+
+/// Runs keytrail with a SQLite ledger, fingerprint and sealing keys in `dir` (the keys are
+/// created on first use) and providers overridden to test servers; returns stdout and stderr.
+fn run_with_sealed_ledger(
+    dir: &std::path::Path,
+    overrides: &str,
+    args: &[&str],
+) -> (String, String) {
+    if !dir.join("fp.key").exists() {
+        std::fs::write(dir.join("fp.key"), "k".repeat(40)).unwrap();
+        std::fs::write(dir.join("seal.key"), "5e".repeat(32)).unwrap();
+    }
+    let out = keytrail()
+        .env("KEYTRAIL_LEDGER", dir.join("ledger.db"))
+        .env("KEYTRAIL_LEDGER_KEY_FILE", dir.join("fp.key"))
+        .env("KEYTRAIL_SEALING_KEY_FILE", dir.join("seal.key"))
+        .env("KEYTRAIL_TEST_HOST_OVERRIDE", overrides)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
