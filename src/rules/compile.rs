@@ -302,9 +302,11 @@ impl Trigger {
             return (from, to);
         };
         let from = memchr::memrchr(b'\n', &hay[from..start]).map_or(from, |i| from + i + 1);
+        // The newline stays in the window: a pattern may end on it (`[^A-Za-z0-9]` after a
+        // token), and `$` without `(?m)` only matches where the window's search can end.
         let to = memchr::memchr_iter(b'\n', &hay[end..to])
             .nth(lines)
-            .map_or(to, |i| end + i);
+            .map_or(to, |i| end + i + 1);
         (from, to)
     }
 }
@@ -510,8 +512,10 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             "id must be non-empty lowercase letters, digits, '.', '-' or '_'".into(),
         ));
     }
-    if s.keywords.is_empty() && s.secret_group == SecretGroup::Named {
-        return Err(invalid("no keywords: every rule needs at least one".into()));
+    if s.keywords.is_empty() && s.secret_group == SecretGroup::Named && s.paths.is_empty() {
+        return Err(invalid(
+            "no keywords: every rule needs at least one, or `paths` for a whole-file rule".into(),
+        ));
     }
     if let Some(kw) = s.keywords.iter().find(|k| k.is_empty() || !k.is_ascii()) {
         return Err(invalid(format!("keyword {kw:?} must be non-empty ASCII")));
@@ -611,6 +615,14 @@ pub fn check_rule(rule: &Rule) -> Result<(), RuleError> {
     for (i, ex) in rule.examples.iter().enumerate() {
         if crate::scan::matcher::match_rule_in(rule, ex.as_bytes()).is_empty() {
             return Err(invalid(format!("example {} does not match: {ex:?}", i + 1)));
+        }
+        // As a line of a file, with the newline after it.
+        let line = format!("{ex}\n");
+        if crate::scan::matcher::match_rule_in(rule, line.as_bytes()).is_empty() {
+            return Err(invalid(format!(
+                "example {} does not match as a line of a file (followed by a newline): {ex:?}",
+                i + 1
+            )));
         }
     }
     for (i, ex) in rule.negative_examples.iter().enumerate() {

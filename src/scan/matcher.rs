@@ -478,6 +478,15 @@ lines_after = {lines}
                 .collect::<Vec<_>>()
         };
         assert_eq!(found(&rule(0)), ["Zz1yXx2wVv3uTt4s"]);
+        let terminated = set(&RULES
+            .replace("window_before = 0", "lines_after = 0\nwindow_before = 0")
+            .replace(
+                r"\b(?P<secret>tok_[A-Za-z0-9]{12})\b",
+                r"(?P<secret>tok_[A-Za-z0-9]{12})(?:[^A-Za-z0-9]|$)",
+            ));
+        let mut out = Vec::new();
+        Matcher::new(&terminated).find(b"a tok_Ab3dEf6hIj9k\nnext line\n", &mut out);
+        assert_eq!(out.len(), 1, "a token that ends its line");
         assert_eq!(found(&rule(1)), ["Ab3dEf6hIj9kLm0p", "Zz1yXx2wVv3uTt4s"]);
     }
 

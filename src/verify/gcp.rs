@@ -91,7 +91,7 @@ pub fn judge(a: &Answer) -> (Validity, String) {
 /// Parses a PEM private key (PKCS#8, or PKCS#1 `RSA PRIVATE KEY`), with its newlines either
 /// real or JSON-escaped.
 fn key_pair(pem: &str) -> Result<RsaKeyPair, String> {
-    let pem = pem.replace("\\n", "\n");
+    let pem = pem.replace("\\\\n", "\n").replace("\\n", "\n");
     let body: String = pem
         .lines()
         .map(str::trim)

@@ -9,8 +9,8 @@ use crate::common::{keytrail, testdata};
 
 /// Floors this catalogue must keep. They only ever go up: the target is over 95 % recall at 98 %
 /// precision or better, and recall is at 95.1 % today.
-const MIN_RECALL: f64 = 0.95;
-const MIN_PRECISION: f64 = 0.98;
+const MIN_RECALL: f64 = 0.98;
+const MIN_PRECISION: f64 = 0.99;
 
 struct Planted {
     path: String,
