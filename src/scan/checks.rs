@@ -282,6 +282,11 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     // Well-known public values: Grafana's default secret_key, Stripe's documentation test key.
     "sw2ycwtib9zpoohopsmm",
     "sk_test_4ec39hqlyjwdarjtt1zdp7dc",
+    // AES test vectors published in FIPS-197 and NIST SP 800-38A (128-, 192- and 256-bit keys).
+    "2b7e151628aed2a6abf7158809cf4f3c",
+    "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+    "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
 ];
 
 /// Whether a candidate secret is a placeholder: a template reference, a documentation stand-in,
@@ -467,6 +472,7 @@ mod tests {
             "ghp_000000000000000000000000000000000000",
             "sk_live_EXAMPLEKEY",
             "dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl",
+            "2B7E151628AED2A6ABF7158809CF4F3C",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
