@@ -99,6 +99,69 @@ pub enum DbError {
     /// PostgreSQL reported an error.
     #[error("PostgreSQL: {}", describe_pg(.0))]
     Postgres(#[from] postgres::Error),
+    /// The connection's TLS settings could not be used.
+    #[error("PostgreSQL TLS: {0}")]
+    Tls(String),
+}
+
+/// Takes `sslmode` and `sslrootcert` out of a URL's query (the driver knows neither
+/// `verify-full` nor `sslrootcert`). Returns the rest of the URL and, when TLS is required, the
+/// root certificate file, if one is named.
+fn split_tls_params(url: &str) -> (String, Option<Option<String>>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let (mut mode, mut root_cert, mut rest) = (None, None, Vec::new());
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("sslmode", v)) => mode = Some(v.to_ascii_lowercase()),
+            Some(("sslrootcert", v)) => root_cert = Some(v.to_string()),
+            _ => rest.push(pair),
+        }
+    }
+    let url = match rest.is_empty() {
+        true => base.to_string(),
+        false => format!("{base}?{}", rest.join("&")),
+    };
+    let tls = matches!(
+        mode.as_deref(),
+        Some("require" | "verify-ca" | "verify-full")
+    );
+    (url, tls.then_some(root_cert))
+}
+
+/// A rustls connector that trusts `root_cert` (a PEM file) or else the public web roots.
+fn tls_connector(
+    root_cert: Option<&str>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, DbError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match root_cert {
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| DbError::Tls(format!("cannot read sslrootcert {path}: {e}")))?;
+            if certs.is_empty() {
+                return Err(DbError::Tls(format!(
+                    "sslrootcert {path} holds no certificate"
+                )));
+            }
+            for cert in certs {
+                roots
+                    .add(cert)
+                    .map_err(|e| DbError::Tls(format!("sslrootcert {path}: {e}")))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 fn describe_pg(e: &postgres::Error) -> String {
@@ -120,7 +183,7 @@ impl DbError {
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
             ),
-            DbError::Sqlite(_) => false,
+            DbError::Sqlite(_) | DbError::Tls(_) => false,
         }
     }
 }
@@ -205,8 +268,22 @@ impl Db {
     }
 
     /// Connects to a PostgreSQL server given a `postgres://` URL.
+    ///
+    /// `sslmode=require`, `verify-ca` or `verify-full` connect over TLS only, and always verify
+    /// the server's certificate and host name: against the PEM file `sslrootcert=PATH` names, or
+    /// else the public web roots. Without `sslmode`, or with `disable` or `prefer`, the
+    /// connection is plain, as on a private network or a local socket.
     pub fn connect_postgres(url: &str) -> Result<Db, DbError> {
-        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        let (url, tls) = split_tls_params(url);
+        let config: postgres::Config = url.parse()?;
+        let client = match tls {
+            None => config.connect(postgres::NoTls)?,
+            Some(root_cert) => {
+                let mut config = config;
+                config.ssl_mode(postgres::config::SslMode::Require);
+                config.connect(tls_connector(root_cert.as_deref())?)?
+            }
+        };
         Ok(Db::Postgres(Box::new(PgConn {
             client,
             prepared: Default::default(),
@@ -455,6 +532,29 @@ mod tests {
         assert_eq!(
             db.query("SELECT i, s, b, n FROM t", &[]).unwrap(),
             vec![row]
+        );
+    }
+
+    #[test]
+    fn tls_settings_are_taken_out_of_the_url() {
+        let plain = "postgres://k@db:5432/ledger";
+        assert_eq!(split_tls_params(plain), (plain.to_string(), None));
+        assert_eq!(
+            split_tls_params(&format!("{plain}?sslmode=prefer&connect_timeout=5")),
+            (format!("{plain}?connect_timeout=5"), None)
+        );
+        assert_eq!(
+            split_tls_params(&format!("{plain}?sslmode=require")),
+            (plain.to_string(), Some(None))
+        );
+        assert_eq!(
+            split_tls_params(&format!(
+                "{plain}?application_name=kt&sslmode=verify-full&sslrootcert=/etc/ca.pem"
+            )),
+            (
+                format!("{plain}?application_name=kt"),
+                Some(Some("/etc/ca.pem".to_string()))
+            )
         );
     }
 }

@@ -632,3 +632,80 @@ fn keytrailignore_leaves_out_values_it_names_and_reports_bad_lines() {
         "{stderr}"
     );
 }
+
+/// A certificate authority and a server certificate it signs for 127.0.0.1, as PEM.
+struct TestPki {
+    ca: String,
+    server_cert: String,
+    server_key: String,
+}
+
+impl TestPki {
+    fn new() -> TestPki {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+            .unwrap()
+            .signed_by(&server_key, &issuer)
+            .unwrap();
+        TestPki {
+            ca: ca.pem(),
+            server_cert: server.pem(),
+            server_key: server_key.serialize_pem(),
+        }
+    }
+}
+
+#[test]
+fn a_shared_ledger_over_tls_verifies_the_server_certificate() {
+    let pki = TestPki::new();
+    let server = PgServer::start_with_tls(&pki.server_cert, &pki.server_key);
+    let plain = server.new_database("ledger");
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, other_ca) = (dir.path().join("ca.pem"), dir.path().join("other-ca.pem"));
+    std::fs::write(&ca, &pki.ca).unwrap();
+    std::fs::write(&other_ca, TestPki::new().ca).unwrap();
+    let with_ca =
+        |mode: &str, root: &Path| format!("{plain}?sslmode={mode}&sslrootcert={}", root.display());
+    let verified = TestLedger::with(with_ca("verify-full", &ca), dir, None);
+    let tree = verified.scratch().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("app.env"),
+        format!("GITHUB_TOKEN={}\n", seeded_token("tls")),
+    )
+    .unwrap();
+    verified
+        .cmd()
+        .args(["scan", "-q"])
+        .arg(&tree)
+        .assert()
+        .code(1);
+    verified
+        .cmd()
+        .args(["ledger", "list"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("github.pat.classic"));
+    // The server refuses plain connections to this database, so the scan above went over TLS.
+    let refused = |location: String, why: &str| {
+        verified
+            .cmd()
+            .env("KEYTRAIL_LEDGER", location)
+            .args(["ledger", "list"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(why.to_string()));
+    };
+    refused(plain.clone(), "no encryption");
+    // A certificate that another authority signed is refused.
+    refused(with_ca("require", &other_ca), "certificate");
+    refused(
+        with_ca("verify-full", &verified.scratch().join("missing.pem")),
+        "cannot read sslrootcert",
+    );
+}

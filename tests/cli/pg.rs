@@ -20,6 +20,16 @@ pub struct PgServer {
 impl PgServer {
     /// Starts a fresh server.
     pub fn start() -> PgServer {
+        PgServer::start_with(None)
+    }
+
+    /// Starts a fresh server with TLS (this certificate chain and key, PEM). Connections over
+    /// TCP must use TLS, except to the `postgres` database (where tests create databases).
+    pub fn start_with_tls(cert: &str, key: &str) -> PgServer {
+        PgServer::start_with(Some((cert, key)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> PgServer {
         let bin = bin_dir();
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
@@ -30,11 +40,32 @@ impl PgServer {
             .status()
             .expect("cp");
         assert!(copied.success(), "cannot copy the template cluster");
+        let mut ssl = String::new();
+        if let Some((cert, key)) = tls {
+            use std::os::unix::fs::PermissionsExt;
+            let (cert_file, key_file) = (data.join("server.crt"), data.join("server.key"));
+            std::fs::write(&cert_file, cert).expect("server.crt");
+            std::fs::write(&key_file, key).expect("server.key");
+            std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod server.key");
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\n\
+                 hostnossl postgres all 127.0.0.1/32 trust\n\
+                 hostssl all all 127.0.0.1/32 trust\n",
+            )
+            .expect("pg_hba.conf");
+            ssl = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert_file.display(),
+                key_file.display()
+            );
+        }
         hand_to_postgres(dir.path());
         for _ in 0..5 {
             let port = free_port();
             let opts = format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40",
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40{ssl}",
                 dir.path().display()
             );
             let started = as_postgres(&bin.join("pg_ctl"))
