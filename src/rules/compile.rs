@@ -114,8 +114,8 @@ pub struct Rule {
     pub allow_secrets: Vec<String>,
     /// Related values to read from the same file: (name, regex whose first group is the value).
     pub related: Vec<(String, String)>,
-    /// The globs of `paths`, when the rule runs only on some files.
-    pub paths: Option<globset::GlobSet>,
+    /// Which files the rule runs on, when not all.
+    pub paths: Option<PathFilter>,
     /// Which capture group holds the secret.
     pub secret_group: SecretGroup,
     /// The secret is base64 and is decoded and scanned again.
@@ -127,6 +127,29 @@ pub struct Rule {
     /// Where the rule was defined (`builtin:github.toml` or a path).
     pub origin: String,
     compiled: OnceLock<Option<CompiledPattern>>,
+}
+
+/// Which paths a rule runs on: its `paths` globs and `path_regex` (all that are given must
+/// match), and none of its `skip_path_regexes`.
+#[derive(Debug, Clone)]
+pub struct PathFilter {
+    globs: Option<globset::GlobSet>,
+    regex: Option<regex::Regex>,
+    skip: Option<regex::RegexSet>,
+}
+
+impl PathFilter {
+    /// Whether the rule runs on `path`.
+    pub fn allows(&self, path: &str) -> bool {
+        self.globs.as_ref().is_none_or(|g| g.is_match(path))
+            && self.regex.as_ref().is_none_or(|r| r.is_match(path))
+            && self.skip.as_ref().is_none_or(|s| !s.is_match(path))
+    }
+
+    /// Whether the filter limits the rule to some paths (rather than only skipping some).
+    pub fn selects(&self) -> bool {
+        self.globs.is_some() || self.regex.is_some()
+    }
 }
 
 /// A compiled pattern, the index of its `secret` group, and its allow regexes.
@@ -263,8 +286,8 @@ impl RuleSet {
     /// Marks in `off` (one flag per rule) the rules that do not run on `path`.
     pub fn mark_rules_off(&self, path: &str, off: &mut [bool]) {
         for &r in &self.path_rules {
-            if let Some(globs) = &self.rules[r].paths {
-                off[r] = !globs.is_match(path);
+            if let Some(filter) = &self.rules[r].paths {
+                off[r] = !filter.allows(path);
             }
         }
     }
@@ -512,7 +535,11 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             "id must be non-empty lowercase letters, digits, '.', '-' or '_'".into(),
         ));
     }
-    if s.keywords.is_empty() && s.secret_group == SecretGroup::Named && s.paths.is_empty() {
+    if s.keywords.is_empty()
+        && s.secret_group == SecretGroup::Named
+        && s.paths.is_empty()
+        && s.path_regex.is_none()
+    {
         return Err(invalid(
             "no keywords: every rule needs at least one, or `paths` for a whole-file rule".into(),
         ));
@@ -535,7 +562,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             ))
         })?),
     };
-    let paths = match s.paths.is_empty() {
+    let globs = match s.paths.is_empty() {
         true => None,
         false => {
             let mut set = globset::GlobSetBuilder::new();
@@ -551,6 +578,24 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             )
         }
     };
+    let regex = match &s.path_regex {
+        None => None,
+        Some(p) => {
+            Some(regex::Regex::new(p).map_err(|e| invalid(format!("bad path_regex {p:?}: {e}")))?)
+        }
+    };
+    let skip = match s.skip_path_regexes.is_empty() {
+        true => None,
+        false => Some(
+            regex::RegexSet::new(&s.skip_path_regexes)
+                .map_err(|e| invalid(format!("bad skip_path_regexes: {e}")))?,
+        ),
+    };
+    let paths = (globs.is_some() || regex.is_some() || skip.is_some()).then_some(PathFilter {
+        globs,
+        regex,
+        skip,
+    });
     let decode_base64 = match s.decode.as_deref() {
         None => false,
         Some("base64") => true,

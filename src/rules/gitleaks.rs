@@ -4,10 +4,11 @@
 //! Each `[[rules]]` entry becomes a keytrail rule: `id`, `description` (as the name), `regex`,
 //! `secretGroup` (default: group 1 if the regex has groups, else the whole match), `entropy`,
 //! `keywords` (a rule without keywords is tried on every blob, as gitleaks does) and the rule's
-//! allowlists (`regexes` against the secret or the match, `stopwords`). The global `[allowlist]`
-//! regexes and stopwords apply to every imported rule. Whatever has no keytrail equivalent (path
-//! and commit allowlists, path-only rules, `[extend]`, line targets, `condition = "AND"`) is named
-//! in a warning; nothing is dropped silently.
+//! allowlists (`regexes` against the secret or the match, `stopwords`, `paths`). A rule's `path`
+//! limits it to the files whose path it matches. The global `[allowlist]` regexes, stopwords and
+//! paths apply to every imported rule. Whatever has no keytrail equivalent (commit allowlists,
+//! path-only rules, `[extend]`, line targets, `condition = "AND"`) is named in a warning;
+//! nothing is dropped silently.
 
 use toml::{Table, Value};
 
@@ -100,11 +101,6 @@ fn import_rule(
         ));
         return Ok(None);
     };
-    if t.contains_key("path") {
-        warnings.push(format!(
-            "{here}: `path` is not supported; the rule applies to every path"
-        ));
-    }
     let mut allow = global.clone();
     for (i, table) in allowlists(t, "allowlist", "allowlists").iter().enumerate() {
         allow.absorb(table, &format!("{here}: allowlist {}", i + 1), warnings);
@@ -135,6 +131,8 @@ fn import_rule(
         allow_secrets: allow.secrets,
         related: Default::default(),
         paths: Vec::new(),
+        path_regex: str_field(t, "path").map(str::to_string),
+        skip_path_regexes: allow.paths,
         decode: None,
         secret_group,
         examples: Vec::new(),
@@ -148,6 +146,8 @@ struct Allow {
     secrets: Vec<String>,
     matches: Vec<String>,
     stopwords: Vec<String>,
+    /// Path regexes where the rule does not run.
+    paths: Vec<String>,
 }
 
 impl Allow {
@@ -169,9 +169,10 @@ impl Allow {
             }
         }
         self.stopwords.extend(strings(t, "stopwords"));
+        self.paths.extend(strings(t, "paths"));
         for key in t.keys() {
             match key.as_str() {
-                "regexes" | "regexTarget" | "stopwords" | "description" => {}
+                "regexes" | "regexTarget" | "stopwords" | "description" | "paths" => {}
                 "condition" if t.get(key).and_then(Value::as_str) == Some("OR") => {}
                 _ => warnings.push(format!("{here}: `{key}` is not supported and was ignored")),
             }
@@ -276,7 +277,8 @@ path = '''\.pem$'''
         assert_eq!(rules[1].id, "gitleaks.internal-token");
         assert!(rules[1].keywords.is_empty());
         let all = warnings.join("\n");
-        for expected in ["`extend`", "`paths`", "`commits`", "path-only rules"] {
+        assert_eq!(first.skip_path_regexes, vec!["vendor/"]);
+        for expected in ["`extend`", "`commits`", "path-only rules"] {
             assert!(all.contains(expected), "missing {expected} in:\n{all}");
         }
     }

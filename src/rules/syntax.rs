@@ -80,6 +80,14 @@ pub struct RuleSyntax {
     /// elsewhere.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// A regex over the file's path: when given, the rule runs only where it finds a match
+    /// (with `paths`, both must hold). Imported gitleaks rules carry their `path` here.
+    #[serde(default)]
+    pub path_regex: Option<String>,
+    /// Regexes over the file's path: the rule does not run where any of them finds a match
+    /// (imported gitleaks path allowlists).
+    #[serde(default)]
+    pub skip_path_regexes: Vec<String>,
     /// Non-secret values a validator needs from the same file (a service account's
     /// `client_email`, a Shopify shop name), by name: a regex whose first capture group is the
     /// value. The match nearest the secret is kept.

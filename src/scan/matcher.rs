@@ -512,6 +512,26 @@ lines_after = {lines}
     }
 
     #[test]
+    fn path_regexes_select_and_skip_files() {
+        let rules = set(&RULES.replace(
+            "window_before = 0",
+            "path_regex = '(?:^|/)deploy/'\nskip_path_regexes = ['/testdata/']\nwindow_before = 0",
+        ));
+        let mut m = Matcher::new(&rules);
+        for (path, want) in [
+            ("deploy/app.env", 1),
+            ("svc/deploy/app.env", 1),
+            ("svc/deploy/testdata/app.env", 0),
+            ("src/app.env", 0),
+        ] {
+            let mut out = Vec::new();
+            m.set_path(path);
+            m.find(b"x tok_Ab3dEf6hIj9k y", &mut out);
+            assert_eq!(out.len(), want, "{path}");
+        }
+    }
+
+    #[test]
     fn entropy_floor_and_placeholders_filter() {
         let rules = set(RULES);
         let mut m = Matcher::new(&rules);

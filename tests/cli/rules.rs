@@ -1,5 +1,7 @@
 //! `keytrail rules list` and `keytrail rules check`.
 
+use std::path::Path;
+
 use predicates::str::contains;
 
 use crate::common::{keytrail, tree};
@@ -115,6 +117,15 @@ paths = ['''fixtures/''']
 [[rules]]
 id = "internal-token"
 regex = '''itk-[0-9a-f]{12}'''
+
+[[rules]]
+id = "env-db-url"
+regex = '''DB_URL=(\S+)'''
+path = '''\.env$'''
+
+[[rules]]
+id = "keystore-file"
+path = '''\.p12$'''
 "#;
 
 #[test]
@@ -122,9 +133,13 @@ fn gitleaks_custom_rules_are_imported_with_warnings() {
     let dir = tree(&[
         (".gitleaks.toml", GITLEAKS.as_bytes()),
         ("src/app.py", b"acme_key = \"k3y9x8w7v6u5t4s3r2q1\"\nallowed = 'acme_key = \"0000x8w7v6u5t4s3r2q1\"'\ntoken = itk-0123456789ab\n"),
+        // The rule's path allowlist skips fixtures; `path` limits env-db-url to .env files.
+        ("src/fixtures/app.py", b"acme_key = \"k3y9x8w7v6u5t4s3r2q1\"\n"),
+        ("src/prod.env", b"DB_URL=pg://svc@db/app\n"),
+        ("src/notes.txt", b"DB_URL=pg://svc@db/app\n"),
     ]);
     let out = keytrail()
-        .args(["scan", "--format", "json", "--rules"])
+        .args(["scan", "--format", "json", "--no-builtin-rules", "--rules"])
         .arg(dir.path().join(".gitleaks.toml"))
         .arg(dir.path().join("src"))
         .output()
@@ -132,7 +147,8 @@ fn gitleaks_custom_rules_are_imported_with_warnings() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("`extend` is not supported"), "{stderr}");
-    assert!(stderr.contains("`paths` is not supported"), "{stderr}");
+    assert!(stderr.contains("path-only rules"), "{stderr}");
+    assert!(!stderr.contains("`paths` is not supported"), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut found: Vec<(String, u64)> = report["findings"]
         .as_array()
@@ -140,7 +156,14 @@ fn gitleaks_custom_rules_are_imported_with_warnings() {
         .iter()
         .map(|f| {
             (
-                f["rule_id"].as_str().unwrap().to_string(),
+                format!(
+                    "{} {}",
+                    f["rule_id"].as_str().unwrap(),
+                    Path::new(f["path"].as_str().unwrap())
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                ),
                 f["line"].as_u64().unwrap(),
             )
         })
@@ -149,8 +172,9 @@ fn gitleaks_custom_rules_are_imported_with_warnings() {
     assert_eq!(
         found,
         vec![
-            ("gitleaks.acme-api-key".to_string(), 1),
-            ("gitleaks.internal-token".to_string(), 3)
+            ("gitleaks.acme-api-key app.py".to_string(), 1),
+            ("gitleaks.env-db-url prod.env".to_string(), 1),
+            ("gitleaks.internal-token app.py".to_string(), 3)
         ]
     );
 }
