@@ -171,12 +171,11 @@ pub fn run_verify(a: VerifyArgs, global: &GlobalArgs) -> Result<u8> {
                 }
             },
         };
-        let needs = verifier.related_names(&row.rule_id);
-        let related = match needs.is_empty() {
+        let related = match verifier.related_names(&row.rule_id).is_empty() {
             true => Default::default(),
             false => ledger.related(&row.fingerprint)?,
         };
-        if needs.iter().any(|n| !related.contains_key(n)) {
+        if verifier.lacks_related(&row.rule_id, &related) {
             tally.no_related += 1;
             continue;
         }
@@ -221,7 +220,7 @@ pub fn verify_findings(findings: &mut [Finding], net: &NetArgs) -> Result<()> {
         };
         let related: std::collections::BTreeMap<String, String> =
             f.related.iter().cloned().collect();
-        if (verifier.related_names(&key.0).iter()).any(|n| !related.contains_key(n)) {
+        if verifier.lacks_related(&key.0, &related) {
             continue;
         }
         index.insert(key.clone(), reqs.len());

@@ -42,11 +42,7 @@ impl Ledger {
             &[],
         )?;
         for r in findings {
-            let Some(t) = r
-                .first()
-                .and_then(Value::as_i64)
-                .and_then(|id| by_id.get_mut(&id))
-            else {
+            let Some(t) = timeline_of(&mut by_id, &r) else {
                 continue;
             };
             for o in r
@@ -74,11 +70,7 @@ impl Ledger {
             &[],
         )?;
         for r in events {
-            let Some(t) = r
-                .first()
-                .and_then(Value::as_i64)
-                .and_then(|id| by_id.get_mut(&id))
-            else {
+            let Some(t) = timeline_of(&mut by_id, &r) else {
                 continue;
             };
             let Some(kind) = r
@@ -109,4 +101,14 @@ fn push_new(list: &mut Vec<String>, item: &str) {
     if !item.is_empty() && !list.iter().any(|x| x == item) {
         list.push(item.to_string());
     }
+}
+
+/// The timeline of the secret whose id is a row's first column.
+fn timeline_of<'a>(
+    by_id: &'a mut HashMap<i64, Timeline>,
+    row: &[Value],
+) -> Option<&'a mut Timeline> {
+    row.first()
+        .and_then(Value::as_i64)
+        .and_then(|id| by_id.get_mut(&id))
 }

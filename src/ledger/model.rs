@@ -178,6 +178,17 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event by actor `t`, for tests.
+    #[cfg(test)]
+    pub(crate) fn test(kind: EventKind, at: i64, detail: serde_json::Value) -> Event {
+        Event {
+            kind,
+            at,
+            actor: "t".into(),
+            detail,
+        }
+    }
+
     /// The detail field `key` as text, if present.
     pub fn detail_str(&self, key: &str) -> Option<&str> {
         self.detail.get(key).and_then(|v| v.as_str())
@@ -246,12 +257,7 @@ mod tests {
     use super::*;
 
     fn ev(kind: EventKind, at: i64, detail: serde_json::Value) -> Event {
-        Event {
-            kind,
-            at,
-            actor: "t".into(),
-            detail,
-        }
+        Event::test(kind, at, detail)
     }
 
     #[test]

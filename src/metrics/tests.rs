@@ -5,12 +5,7 @@ use super::*;
 const D: i64 = DAY;
 
 fn ev(kind: EventKind, at: i64, detail: serde_json::Value) -> Event {
-    Event {
-        kind,
-        at,
-        actor: "t".into(),
-        detail,
-    }
+    Event::test(kind, at, detail)
 }
 
 fn check(at: i64, result: &str) -> Event {

@@ -139,16 +139,48 @@ pub struct PathFilter {
 }
 
 impl PathFilter {
+    /// The filter a rule's `paths`, `path_regex` and `skip_path_regexes` describe; `None` when
+    /// they are all empty (the rule runs everywhere).
+    fn new(
+        globs: &[String],
+        regex: Option<&str>,
+        skip: &[String],
+    ) -> Result<Option<PathFilter>, String> {
+        let globs = match globs.is_empty() {
+            true => None,
+            false => {
+                let mut set = globset::GlobSetBuilder::new();
+                for p in globs {
+                    set.add(
+                        globset::Glob::new(p).map_err(|e| format!("bad path glob {p:?}: {e}"))?,
+                    );
+                }
+                Some(set.build().map_err(|e| format!("bad path globs: {e}"))?)
+            }
+        };
+        let regex = regex
+            .map(|p| regex::Regex::new(p).map_err(|e| format!("bad path_regex {p:?}: {e}")))
+            .transpose()?;
+        let skip = match skip.is_empty() {
+            true => None,
+            false => Some(
+                regex::RegexSet::new(skip).map_err(|e| format!("bad skip_path_regexes: {e}"))?,
+            ),
+        };
+        Ok(
+            (globs.is_some() || regex.is_some() || skip.is_some()).then_some(PathFilter {
+                globs,
+                regex,
+                skip,
+            }),
+        )
+    }
+
     /// Whether the rule runs on `path`.
     pub fn allows(&self, path: &str) -> bool {
         self.globs.as_ref().is_none_or(|g| g.is_match(path))
             && self.regex.as_ref().is_none_or(|r| r.is_match(path))
             && self.skip.as_ref().is_none_or(|s| !s.is_match(path))
-    }
-
-    /// Whether the filter limits the rule to some paths (rather than only skipping some).
-    pub fn selects(&self) -> bool {
-        self.globs.is_some() || self.regex.is_some()
     }
 }
 
@@ -562,40 +594,8 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             ))
         })?),
     };
-    let globs = match s.paths.is_empty() {
-        true => None,
-        false => {
-            let mut set = globset::GlobSetBuilder::new();
-            for p in &s.paths {
-                set.add(
-                    globset::Glob::new(p)
-                        .map_err(|e| invalid(format!("bad path glob {p:?}: {e}")))?,
-                );
-            }
-            Some(
-                set.build()
-                    .map_err(|e| invalid(format!("bad path globs: {e}")))?,
-            )
-        }
-    };
-    let regex = match &s.path_regex {
-        None => None,
-        Some(p) => {
-            Some(regex::Regex::new(p).map_err(|e| invalid(format!("bad path_regex {p:?}: {e}")))?)
-        }
-    };
-    let skip = match s.skip_path_regexes.is_empty() {
-        true => None,
-        false => Some(
-            regex::RegexSet::new(&s.skip_path_regexes)
-                .map_err(|e| invalid(format!("bad skip_path_regexes: {e}")))?,
-        ),
-    };
-    let paths = (globs.is_some() || regex.is_some() || skip.is_some()).then_some(PathFilter {
-        globs,
-        regex,
-        skip,
-    });
+    let paths = PathFilter::new(&s.paths, s.path_regex.as_deref(), &s.skip_path_regexes)
+        .map_err(invalid)?;
     let decode_base64 = match s.decode.as_deref() {
         None => false,
         Some("base64") => true,

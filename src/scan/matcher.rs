@@ -196,9 +196,10 @@ fn resolve_overlaps(
 /// several hundred nanoseconds, more than running on over the bytes in between.
 const MERGE_GAP: usize = 64;
 
-/// How far apart two windows of a trigger may be and still be merged: line windows only merge
-/// with the next line's (across the newline between them), so that a line rule never searches
-/// a line without a keyword hit.
+/// How far apart two windows of a trigger may be and still be merged. A line window ends after
+/// its newline, so it touches the next line's window; a gap of one byte more lets it merge
+/// across one blank line too, and no further, so that a line rule searches no line with text
+/// but without a keyword hit.
 fn merge_gap(t: &Trigger) -> usize {
     if t.lines_after.is_some() {
         1

@@ -128,6 +128,13 @@ impl Verifier {
             .unwrap_or_default()
     }
 
+    /// Whether `related` lacks a value that checks of this rule's secrets need.
+    pub fn lacks_related(&self, rule_id: &str, related: &BTreeMap<String, String>) -> bool {
+        self.related_names(rule_id)
+            .iter()
+            .any(|n| !related.contains_key(n))
+    }
+
     /// The rule whose secret must be paired with this rule's secret for a check (the access key
     /// id of an AWS secret key), if any.
     pub fn partner_rule(&self, rule_id: &str) -> Option<&str> {
