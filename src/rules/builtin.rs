@@ -1,4 +1,5 @@
-//! The built-in rule catalogue: `rules/*.toml`, embedded at build time by `build.rs`.
+//! The built-in rule catalogue: `rules/*.toml`, embedded at build time by `build.rs` without
+//! their examples (the test suite asserts them from the files).
 
 use std::path::PathBuf;
 
@@ -6,14 +7,14 @@ use super::{RuleError, RuleSet, RuleSetBuilder};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// The embedded rule files as (file name, contents).
+/// The embedded rule files as (file name, contents), without their examples.
 pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
     BUILTIN_RULE_FILES
 }
 
 /// Loads the rule set for a scan: the built-in catalogue (unless `builtin` is false) plus every
 /// extra rule file or directory. Built-in patterns compile lazily; their examples are asserted by
-/// the test suite. Extra rules are compiled and their examples asserted now.
+/// the test suite from `rules/`. Extra rules are compiled and their examples asserted now.
 pub fn load_ruleset(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, RuleError> {
     let mut builder = RuleSetBuilder::new();
     if builtin {
@@ -30,11 +31,17 @@ pub fn load_ruleset(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, RuleErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::check_rule;
+    use crate::rules::{RuleFile, check_rule};
+
+    fn source_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules")
+    }
 
     #[test]
     fn every_builtin_rule_passes_its_examples() {
-        let set = load_ruleset(true, &[]).expect("built-in rules load");
+        let mut builder = RuleSetBuilder::new();
+        builder.add_path(&source_dir()).expect("rules/ loads");
+        let set = builder.build().expect("rules/ builds");
         assert!(!set.rules().is_empty());
         let mut failures = Vec::new();
         for rule in set.rules() {
@@ -46,5 +53,44 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// Every field but the examples of every rule, as parsed from `text`.
+    fn without_examples(text: &str) -> Vec<String> {
+        let file: RuleFile = toml::from_str(text).expect("rule file parses");
+        file.rules
+            .into_iter()
+            .map(|mut r| {
+                r.examples.clear();
+                r.negative_examples.clear();
+                format!("{r:?}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn embedded_rules_are_the_source_rules_without_examples() {
+        let mut names = Vec::new();
+        for (name, lean) in builtin_files() {
+            let source = std::fs::read_to_string(source_dir().join(name)).expect("source file");
+            assert_eq!(without_examples(lean), without_examples(&source), "{name}");
+            let keys = lean
+                .lines()
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k));
+            assert!(
+                keys.clone()
+                    .all(|k| k != "examples" && k != "negative_examples"),
+                "{name} still carries examples"
+            );
+            names.push(name.to_string());
+        }
+        let mut on_disk: Vec<String> = std::fs::read_dir(source_dir())
+            .expect("rules/")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        assert_eq!(names, on_disk);
     }
 }

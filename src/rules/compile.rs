@@ -528,12 +528,17 @@ fn parse_rules(origin: &str, text: &str) -> Result<(Vec<RuleSyntax>, Vec<String>
         file: origin.to_string(),
         message: e.to_string(),
     };
-    let doc: toml::Table = toml::from_str(text).map_err(syntax_err)?;
-    if super::gitleaks::is_gitleaks(&doc) {
-        return super::gitleaks::import(origin, &doc);
+    // A keytrail rule file reads straight into its syntax; only when it does not is the text
+    // parsed again as a plain table, to tell a gitleaks configuration from a broken file.
+    let typed = match toml::from_str::<RuleFile>(text) {
+        Ok(file) => return Ok((file.rules, Vec::new())),
+        Err(e) => e,
+    };
+    match toml::from_str::<toml::Table>(text) {
+        Ok(doc) if super::gitleaks::is_gitleaks(&doc) => super::gitleaks::import(origin, &doc),
+        Ok(_) => Err(syntax_err(typed)),
+        Err(e) => Err(syntax_err(e)),
     }
-    let file: RuleFile = toml::from_str(text).map_err(syntax_err)?;
-    Ok((file.rules, Vec::new()))
 }
 
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {

@@ -316,11 +316,11 @@ impl Trie {
             id[state as usize] = i as u32 * stride;
         }
         let width = stride as usize;
-        let trans = new_order
-            .iter()
-            .flat_map(|&s| &self.next[s as usize * width..(s as usize + 1) * width])
-            .map(|&target| id[target as usize])
-            .collect();
+        let mut trans = Vec::with_capacity(new_order.len() * width);
+        for &s in &new_order {
+            let row = &self.next[s as usize * width..(s as usize + 1) * width];
+            trans.extend(row.iter().map(|&target| id[target as usize]));
+        }
         let mut ranges = vec![0u32];
         let mut outputs = Vec::new();
         for &state in &matches {
@@ -329,7 +329,7 @@ impl Trie {
         }
         Prefilter {
             classes,
-            trans,
+            trans: trans.into(),
             stride,
             first_match: plain.len() as u32 * stride,
             ranges: ranges.into(),
