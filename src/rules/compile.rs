@@ -133,7 +133,8 @@ pub struct Rule {
 /// match), and none of its `skip_path_regexes`.
 #[derive(Debug, Clone)]
 pub struct PathFilter {
-    globs: Option<globset::GlobSet>,
+    /// The `paths` globs; a [`RuleSet`] matches those of all its rules in one set.
+    globs: Vec<globset::Glob>,
     regex: Option<regex::Regex>,
     skip: Option<regex::RegexSet>,
 }
@@ -146,18 +147,10 @@ impl PathFilter {
         regex: Option<&str>,
         skip: &[String],
     ) -> Result<Option<PathFilter>, String> {
-        let globs = match globs.is_empty() {
-            true => None,
-            false => {
-                let mut set = globset::GlobSetBuilder::new();
-                for p in globs {
-                    set.add(
-                        globset::Glob::new(p).map_err(|e| format!("bad path glob {p:?}: {e}"))?,
-                    );
-                }
-                Some(set.build().map_err(|e| format!("bad path globs: {e}"))?)
-            }
-        };
+        let globs = globs
+            .iter()
+            .map(|p| globset::Glob::new(p).map_err(|e| format!("bad path glob {p:?}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
         let regex = regex
             .map(|p| regex::Regex::new(p).map_err(|e| format!("bad path_regex {p:?}: {e}")))
             .transpose()?;
@@ -168,7 +161,7 @@ impl PathFilter {
             ),
         };
         Ok(
-            (globs.is_some() || regex.is_some() || skip.is_some()).then_some(PathFilter {
+            (!globs.is_empty() || regex.is_some() || skip.is_some()).then_some(PathFilter {
                 globs,
                 regex,
                 skip,
@@ -176,11 +169,36 @@ impl PathFilter {
         )
     }
 
-    /// Whether the rule runs on `path`.
-    pub fn allows(&self, path: &str) -> bool {
-        self.globs.as_ref().is_none_or(|g| g.is_match(path))
-            && self.regex.as_ref().is_none_or(|r| r.is_match(path))
+    /// Whether `path` passes the rule's `path_regex` and `skip_path_regexes` (its globs are
+    /// matched by the rule set).
+    fn regexes_allow(&self, path: &str) -> bool {
+        self.regex.as_ref().is_none_or(|r| r.is_match(path))
             && self.skip.as_ref().is_none_or(|s| !s.is_match(path))
+    }
+}
+
+/// The `paths` globs of every rule of a set, matched in one pass per file.
+#[derive(Debug)]
+struct PathGlobs {
+    set: globset::GlobSet,
+    /// The rule of each glob of `set`.
+    rule_of: Vec<usize>,
+}
+
+impl PathGlobs {
+    fn new(rules: &[Rule]) -> Result<PathGlobs, RuleError> {
+        let mut set = globset::GlobSetBuilder::new();
+        let mut rule_of = Vec::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for glob in rule.paths.iter().flat_map(|p| &p.globs) {
+                set.add(glob.clone());
+                rule_of.push(r);
+            }
+        }
+        let set = set
+            .build()
+            .map_err(|e| RuleError::PathGlobs(e.to_string()))?;
+        Ok(PathGlobs { set, rule_of })
     }
 }
 
@@ -197,6 +215,9 @@ pub struct CompiledPattern {
     pub allow_secret: Vec<Regex>,
     /// Related values: (name, regex whose first group is the value).
     pub related: Vec<(String, Regex)>,
+    /// Every match starts at the start of a line (the pattern begins with `(?m)^`), so a search
+    /// may try line starts only, each anchored.
+    pub at_line_start: bool,
 }
 
 impl Rule {
@@ -244,6 +265,7 @@ fn compile_all(patterns: &[String], what: &str) -> Result<Vec<Regex>, String> {
 /// lets the regex run over files that are not valid UTF-8.
 pub fn compile_pattern(pattern: &str, allow: &[String]) -> Result<CompiledPattern, String> {
     let regex = byte_regex(pattern)?;
+    let at_line_start = starts_at_line_start(pattern);
     let secret_group = regex
         .group_info()
         .to_index(regex_automata::PatternID::ZERO, "secret")
@@ -255,7 +277,19 @@ pub fn compile_pattern(pattern: &str, allow: &[String]) -> Result<CompiledPatter
         allow,
         allow_secret: Vec::new(),
         related: Vec::new(),
+        at_line_start,
     })
+}
+
+/// Whether every match of `pattern` begins with a multi-line `^` (after `\n` or at the start).
+fn starts_at_line_start(pattern: &str) -> bool {
+    use regex_syntax::hir::Look;
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .is_ok_and(|hir| hir.properties().look_set_prefix().contains(Look::StartLF))
 }
 
 fn byte_regex(pattern: &str) -> Result<Regex, String> {
@@ -280,8 +314,10 @@ pub struct RuleSet {
     triggers: Vec<Vec<Trigger>>,
     /// Rules with no keywords (imported gitleaks rules): tried on every blob.
     always: Vec<usize>,
-    /// Rules that run only on the paths their globs match.
+    /// Rules that run only on some paths.
     path_rules: Vec<usize>,
+    /// The globs of those rules.
+    path_globs: PathGlobs,
     /// What loading the rules could not carry over (unsupported gitleaks fields).
     warnings: Vec<String>,
     /// Rule index by id, for look-ups from findings.
@@ -317,9 +353,24 @@ impl RuleSet {
 
     /// Marks in `off` (one flag per rule) the rules that do not run on `path`.
     pub fn mark_rules_off(&self, path: &str, off: &mut [bool]) {
+        if self.path_rules.is_empty() {
+            return;
+        }
+        for &r in &self.path_rules {
+            off[r] = self.rules[r]
+                .paths
+                .as_ref()
+                .is_some_and(|p| !p.globs.is_empty());
+        }
+        if !self.path_globs.rule_of.is_empty() {
+            let candidate = globset::Candidate::new(path);
+            for glob in self.path_globs.set.matches_candidate(&candidate) {
+                off[self.path_globs.rule_of[glob]] = false;
+            }
+        }
         for &r in &self.path_rules {
             if let Some(filter) = &self.rules[r].paths {
-                off[r] = !filter.allows(path);
+                off[r] = off[r] || !filter.regexes_allow(path);
             }
         }
     }
@@ -505,10 +556,12 @@ impl RuleSetBuilder {
         let path_rules = (0..self.rules.len())
             .filter(|&i| self.rules[i].paths.is_some())
             .collect();
+        let path_globs = PathGlobs::new(&self.rules)?;
         let by_id = (0..self.rules.len())
             .map(|i| (self.rules[i].id.as_str().to_string(), i))
             .collect();
         Ok(RuleSet {
+            path_globs,
             by_id,
             rules: self.rules,
             keywords,
@@ -713,6 +766,37 @@ negative_examples = ["x = demo_short"]
         assert_eq!(set.rules().len(), 1);
         assert_eq!(set.rules()[0].provider, "demo");
         assert_eq!(set.rules_for_keyword(0), &[0]);
+    }
+
+    #[test]
+    fn each_rule_keeps_its_own_path_filter() {
+        let rule = |id: &str, filter: &str| {
+            GOOD.replace("demo.token", id).replace(
+                "confidence = \"high\"",
+                &format!("confidence = \"high\"\n{filter}"),
+            )
+        };
+        let text = [
+            rule("demo.tf", "paths = ['*.tf']"),
+            rule(
+                "demo.nb",
+                "paths = ['*.ipynb', 'nb/**']\nskip_path_regexes = ['/old/']",
+            ),
+            rule("demo.deploy", "path_regex = '^deploy/'"),
+            rule("demo.any", ""),
+        ]
+        .concat();
+        let set = one(&text).unwrap();
+        let mut off = vec![false; 4];
+        let mut runs = |path: &str| {
+            set.mark_rules_off(path, &mut off);
+            off.iter().map(|&o| !o).collect::<Vec<_>>()
+        };
+        assert_eq!(runs("main.tf"), [true, false, false, true]);
+        assert_eq!(runs("nb/a.ipynb"), [false, true, false, true]);
+        assert_eq!(runs("nb/old/a.ipynb"), [false, false, false, true]);
+        assert_eq!(runs("deploy/main.tf"), [true, false, true, true]);
+        assert_eq!(runs("src/x.go"), [false, false, false, true]);
     }
 
     #[test]

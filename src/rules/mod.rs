@@ -49,4 +49,7 @@ pub enum RuleError {
     /// The keyword automaton could not be built.
     #[error("cannot build the keyword prefilter: {0}")]
     Prefilter(String),
+    /// The rules' path globs could not be matched as one set.
+    #[error("cannot build the rules' path globs: {0}")]
+    PathGlobs(String),
 }

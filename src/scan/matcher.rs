@@ -10,9 +10,9 @@
 //!
 //! A `Matcher` owns reusable buffers and is meant to live on one thread; create one per worker.
 
-use regex_automata::Input;
 use regex_automata::meta::Cache;
 use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input};
 
 use crate::rules::{
     CompiledPattern, Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Trigger,
@@ -233,7 +233,9 @@ fn dedup_tail(out: &mut Vec<RawMatch>, first: usize) {
     out.truncate(keep);
 }
 
-/// Runs `rule`'s regex over one window, appending accepted matches.
+/// Runs `rule`'s regex over one window, appending accepted matches. A pattern that can only
+/// match at a line start is tried at each line start of the window, anchored, so that a search
+/// stops where a line stops fitting the pattern instead of running to the window's end.
 fn search_window(
     rule: &Rule,
     index: usize,
@@ -245,8 +247,43 @@ fn search_window(
     let Some(compiled) = rule.compiled() else {
         return;
     };
+    if !compiled.at_line_start {
+        search_from(rule, index, hay, start..end, Anchored::No, search, out);
+        return;
+    }
+    let mut line = match start == 0 || hay[start - 1] == b'\n' {
+        true => start,
+        false => match memchr::memchr(b'\n', &hay[start..end]) {
+            Some(i) => start + i + 1,
+            None => return,
+        },
+    };
+    while line < end {
+        search_from(rule, index, hay, line..end, Anchored::Yes, search, out);
+        line = match memchr::memchr(b'\n', &hay[line..end]) {
+            Some(i) => line + i + 1,
+            None => return,
+        };
+    }
+}
+
+/// Appends the accepted matches of `rule`'s regex in `hay[range]`: every match, or with
+/// `Anchored::Yes` the one match starting at `range.start`, if any.
+fn search_from(
+    rule: &Rule,
+    index: usize,
+    hay: &[u8],
+    range: std::ops::Range<usize>,
+    anchored: Anchored,
+    search: &mut Search,
+    out: &mut Vec<RawMatch>,
+) {
+    let Some(compiled) = rule.compiled() else {
+        return;
+    };
+    let end = range.end;
     let Search { cache, caps } = search;
-    let mut input = Input::new(hay).range(start..end);
+    let mut input = Input::new(hay).range(range).anchored(anchored);
     loop {
         compiled.regex.search_captures_with(cache, &input, caps);
         let Some(whole) = caps.get_match() else {
@@ -269,7 +306,7 @@ fn search_window(
         } else {
             whole.end()
         };
-        if next > end {
+        if next > end || input.get_anchored().is_anchored() {
             return;
         }
         input.set_start(next);
