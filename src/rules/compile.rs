@@ -232,7 +232,10 @@ impl Rule {
 
 /// Compiles a rule's pattern with its allow lists and secret group.
 pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
-    let mut compiled = compile_pattern(&rule.pattern, &rule.allow_matches)?;
+    // A line window is a line or two, too short for a literal prefilter to skip anything; the
+    // prefilter would only cost its construction, much of a pattern's compile time.
+    let literal_prefilter = rule.lines_after.is_none();
+    let mut compiled = compile_pattern(&rule.pattern, &rule.allow_matches, literal_prefilter)?;
     compiled.allow_secret = compile_all(&rule.allow_secrets, "allow_secrets")?;
     for (name, pattern) in &rule.related {
         let re = byte_regex(pattern).map_err(|e| format!("bad related pattern {name:?}: {e}"))?;
@@ -262,10 +265,22 @@ fn compile_all(patterns: &[String], what: &str) -> Result<Vec<Regex>, String> {
 }
 
 /// Compiles a rule pattern in byte mode with ASCII classes: secrets are ASCII, and byte mode
-/// lets the regex run over files that are not valid UTF-8.
-pub fn compile_pattern(pattern: &str, allow: &[String]) -> Result<CompiledPattern, String> {
-    let regex = byte_regex(pattern)?;
-    let at_line_start = starts_at_line_start(pattern);
+/// lets the regex run over files that are not valid UTF-8. `literal_prefilter` lets the regex
+/// look for a literal part first, which pays off on long windows only.
+pub fn compile_pattern(
+    pattern: &str,
+    allow: &[String],
+    literal_prefilter: bool,
+) -> Result<CompiledPattern, String> {
+    let hir = parse_bytes(pattern)?;
+    let at_line_start = hir
+        .properties()
+        .look_set_prefix()
+        .contains(regex_syntax::hir::Look::StartLF);
+    let regex = Regex::builder()
+        .configure(regex_config().auto_prefilter(literal_prefilter))
+        .build_from_hir(&hir)
+        .map_err(|e| e.to_string())?;
     let secret_group = regex
         .group_info()
         .to_index(regex_automata::PatternID::ZERO, "secret")
@@ -281,24 +296,26 @@ pub fn compile_pattern(pattern: &str, allow: &[String]) -> Result<CompiledPatter
     })
 }
 
-/// Whether every match of `pattern` begins with a multi-line `^` (after `\n` or at the start).
-fn starts_at_line_start(pattern: &str) -> bool {
-    use regex_syntax::hir::Look;
+/// Parses a pattern in byte mode with ASCII classes.
+fn parse_bytes(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .is_ok_and(|hir| hir.properties().look_set_prefix().contains(Look::StartLF))
+        .map_err(|e| e.to_string())
+}
+
+/// The regex engine configuration of every rule regex. No one-pass DFA: it serves anchored
+/// searches of one-pass patterns only, which few rule patterns are, and costs compile time.
+fn regex_config() -> regex_automata::meta::Config {
+    Regex::config().onepass(false)
 }
 
 fn byte_regex(pattern: &str) -> Result<Regex, String> {
-    let syntax = regex_automata::util::syntax::Config::new()
-        .unicode(false)
-        .utf8(false);
     Regex::builder()
-        .syntax(syntax)
-        .build(pattern)
+        .configure(regex_config())
+        .build_from_hir(&parse_bytes(pattern)?)
         .map_err(|e| e.to_string())
 }
 
