@@ -106,6 +106,8 @@ pub struct Rule {
     pub window_after: usize,
     /// When set, the window is cut to the keyword hit's line and this many lines after it.
     pub lines_after: Option<usize>,
+    /// Every match starts at a keyword hit; the regex runs anchored there.
+    pub starts_at_keyword: bool,
     /// Lowercased words that disqualify a secret containing them.
     pub stopwords: Vec<String>,
     /// Regexes that disqualify a whole match.
@@ -414,12 +416,17 @@ pub struct Trigger {
     pub after: usize,
     /// When set, the window is cut to the hit's line and this many lines after it.
     pub lines_after: Option<usize>,
+    /// The window starts at the hit, and the regex runs anchored there.
+    pub at_keyword: bool,
 }
 
 impl Trigger {
     /// The window of `hay` where the rule's regex runs for a keyword hit at `start..end`.
     pub fn window(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
-        let from = start.saturating_sub(self.before);
+        let from = match self.at_keyword {
+            true => start,
+            false => start.saturating_sub(self.before),
+        };
         let to = hay.len().min(end.saturating_add(self.after));
         let Some(lines) = self.lines_after else {
             return (from, to);
@@ -563,6 +570,7 @@ impl RuleSetBuilder {
                         before: self.rules[rule].window_before,
                         after: self.rules[rule].window_after,
                         lines_after: self.rules[rule].lines_after,
+                        at_keyword: self.rules[rule].starts_at_keyword,
                     })
                     .collect()
             })
@@ -695,6 +703,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
         window_before: s.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE),
         window_after: s.window_after.unwrap_or(DEFAULT_WINDOW_AFTER),
         lines_after: s.lines_after,
+        starts_at_keyword: s.starts_at_keyword,
         stopwords: s.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
         allow_matches: s.allow_matches,
         allow_secrets: s.allow_secrets,

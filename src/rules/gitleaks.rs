@@ -126,6 +126,7 @@ fn import_rule(
         window_before: None,
         window_after: None,
         lines_after: None,
+        starts_at_keyword: false,
         stopwords: allow.stopwords,
         allow_matches: allow.matches,
         allow_secrets: allow.secrets,

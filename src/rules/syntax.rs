@@ -62,6 +62,11 @@ pub struct RuleSyntax {
     /// most of their cost saved.
     #[serde(default)]
     pub lines_after: Option<usize>,
+    /// Every match starts where one of the rule's keywords occurs (the pattern begins with the
+    /// keyword), so the regex is tried anchored at each keyword hit, up to the window's end,
+    /// instead of over the whole window.
+    #[serde(default)]
+    pub starts_at_keyword: bool,
     /// Case-insensitive words; a secret containing one is dropped.
     #[serde(default)]
     pub stopwords: Vec<String>,

@@ -124,12 +124,11 @@ impl<'r> Matcher<'r> {
                 if off[t.rule] {
                     continue;
                 }
-                let (start, end) = t.window(hay, hit.start, hit.end);
                 let windows = &mut all_windows[t.rule];
                 if windows.is_empty() {
                     touched.push(t.rule);
                 }
-                push_window(windows, start, end, merge_gap(t));
+                add_window(windows, t, hay, hit.start, hit.end);
             }
         });
     }
@@ -208,6 +207,27 @@ fn merge_gap(t: &Trigger) -> usize {
     }
 }
 
+/// Adds the window of trigger `t` for a keyword hit at `start..end`. A window anchored at its
+/// hit is kept apart (one anchored search each) unless it starts where the previous one does.
+fn add_window(
+    windows: &mut Vec<(usize, usize)>,
+    t: &Trigger,
+    hay: &[u8],
+    start: usize,
+    end: usize,
+) {
+    let (from, to) = t.window(hay, start, end);
+    if !t.at_keyword {
+        push_window(windows, from, to, merge_gap(t));
+    } else if let Some(last) = windows.last_mut()
+        && last.0 == from
+    {
+        last.1 = last.1.max(to);
+    } else {
+        windows.push((from, to));
+    }
+}
+
 /// Adds a window, merging it into the previous one when they overlap or are less than `gap`
 /// bytes apart.
 fn push_window(windows: &mut Vec<(usize, usize)>, start: usize, end: usize, gap: usize) {
@@ -233,7 +253,8 @@ fn dedup_tail(out: &mut Vec<RawMatch>, first: usize) {
     out.truncate(keep);
 }
 
-/// Runs `rule`'s regex over one window, appending accepted matches. A pattern that can only
+/// Runs `rule`'s regex over one window, appending accepted matches. A rule whose matches start at
+/// their keyword is tried anchored at the window's start (its hit). A pattern that can only
 /// match at a line start is tried at each line start of the window, anchored, so that a search
 /// stops where a line stops fitting the pattern instead of running to the window's end.
 fn search_window(
@@ -247,6 +268,10 @@ fn search_window(
     let Some(compiled) = rule.compiled() else {
         return;
     };
+    if rule.starts_at_keyword {
+        search_from(rule, index, hay, start..end, Anchored::Yes, search, out);
+        return;
+    }
     if !compiled.at_line_start {
         search_from(rule, index, hay, start..end, Anchored::No, search, out);
         return;
@@ -367,10 +392,10 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
         before: rule.window_before,
         after: rule.window_after,
         lines_after: rule.lines_after,
+        at_keyword: rule.starts_at_keyword,
     };
     keywords.find(text, &mut PrefilterScratch::default(), |hit| {
-        let (start, end) = trigger.window(text, hit.start, hit.end);
-        push_window(&mut windows, start, end, merge_gap(&trigger));
+        add_window(&mut windows, &trigger, text, hit.start, hit.end);
     });
     let mut search = Search::new(compiled);
     let mut out = Vec::new();
@@ -490,6 +515,59 @@ confidence = "high"
         m.find(b"a tok_Ab3dEf6hIj9k b", &mut out);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(rules.rules()[out[0].rule].id.as_str(), "t.token");
+    }
+
+    /// The secrets `rules` find in `hay`.
+    fn secrets(rules: &RuleSet, hay: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        Matcher::new(rules).find(hay, &mut out);
+        out.iter()
+            .map(|m| String::from_utf8_lossy(&hay[m.start..m.end]).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn line_start_patterns_are_tried_at_every_line_start_of_a_window() {
+        let rules = set(r#"
+[[rule]]
+id = "t.line"
+name = "L"
+keywords = ["tok_key"]
+pattern = '''(?m)^[ \t]*tok_key[ \t]*=[ \t]*(?P<secret>[A-Za-z0-9]{12})'''
+confidence = "high"
+window_before = 40
+window_after = 80
+"#);
+        assert!(rules.rules()[0].compiled().unwrap().at_line_start);
+        // Adjacent lines share one byte window that starts mid-line; a keyword mid-line is no
+        // line start; every line that starts with the assignment is found.
+        let hay =
+            b"# a comment before the first line\n  tok_key = Ab3dEf6hIj9k\ntok_key=Zz1yXx2wVv3u\n\
+                    x tok_key = Qq1wEe2rTt3y\n\ttok_key = Mm4nBb5vCc6x\n";
+        assert_eq!(
+            secrets(&rules, hay),
+            ["Ab3dEf6hIj9k", "Zz1yXx2wVv3u", "Mm4nBb5vCc6x"]
+        );
+    }
+
+    #[test]
+    fn keyword_anchored_rules_match_from_each_keyword_hit() {
+        let rules = set(r#"
+[[rule]]
+id = "t.anchored"
+name = "A"
+keywords = ["api_key", "apikey", "secret"]
+pattern = '''(?i:api_?key|secret)\s*=\s*"(?P<secret>[A-Za-z0-9]{12})"'''
+confidence = "high"
+lines_after = 0
+starts_at_keyword = true
+"#);
+        let hay = b"x_api_key = \"Ab3dEf6hIj9k\"; client_secret = \"Zz1yXx2wVv3u\"\n\
+                    APIKEY=\"Qq1wEe2rTt3y\"\nsecret is \"Mm4nBb5vCc6x\"\nsecret = \"short\"\n";
+        assert_eq!(
+            secrets(&rules, hay),
+            ["Ab3dEf6hIj9k", "Zz1yXx2wVv3u", "Qq1wEe2rTt3y"]
+        );
     }
 
     #[test]
