@@ -421,6 +421,17 @@ pub struct Trigger {
 }
 
 impl Trigger {
+    /// The trigger of rule number `index`, with the rule's windows.
+    pub fn for_rule(index: usize, rule: &Rule) -> Trigger {
+        Trigger {
+            rule: index,
+            before: rule.window_before,
+            after: rule.window_after,
+            lines_after: rule.lines_after,
+            at_keyword: rule.starts_at_keyword,
+        }
+    }
+
     /// The window of `hay` where the rule's regex runs for a keyword hit at `start..end`.
     pub fn window(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
         let from = match self.at_keyword {
@@ -565,13 +576,7 @@ impl RuleSetBuilder {
             .map(|rules| {
                 rules
                     .iter()
-                    .map(|&rule| Trigger {
-                        rule,
-                        before: self.rules[rule].window_before,
-                        after: self.rules[rule].window_after,
-                        lines_after: self.rules[rule].lines_after,
-                        at_keyword: self.rules[rule].starts_at_keyword,
-                    })
+                    .map(|&rule| Trigger::for_rule(rule, &self.rules[rule]))
                     .collect()
             })
             .collect();

@@ -268,27 +268,23 @@ fn search_window(
     let Some(compiled) = rule.compiled() else {
         return;
     };
+    let mut search_at = |from: usize, anchored: Anchored| {
+        search_from(rule, index, hay, from..end, anchored, search, out);
+    };
     if rule.starts_at_keyword {
-        search_from(rule, index, hay, start..end, Anchored::Yes, search, out);
-        return;
+        return search_at(start, Anchored::Yes);
     }
     if !compiled.at_line_start {
-        search_from(rule, index, hay, start..end, Anchored::No, search, out);
-        return;
+        return search_at(start, Anchored::No);
     }
+    let after_newline = |from: usize| memchr::memchr(b'\n', &hay[from..end]).map(|i| from + i + 1);
     let mut line = match start == 0 || hay[start - 1] == b'\n' {
-        true => start,
-        false => match memchr::memchr(b'\n', &hay[start..end]) {
-            Some(i) => start + i + 1,
-            None => return,
-        },
+        true => Some(start),
+        false => after_newline(start),
     };
-    while line < end {
-        search_from(rule, index, hay, line..end, Anchored::Yes, search, out);
-        line = match memchr::memchr(b'\n', &hay[line..end]) {
-            Some(i) => line + i + 1,
-            None => return,
-        };
+    while let Some(from) = line.filter(|&l| l < end) {
+        search_at(from, Anchored::Yes);
+        line = after_newline(from);
     }
 }
 
@@ -387,13 +383,7 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
     if rule.keywords.is_empty() {
         windows.push((0, text.len()));
     }
-    let trigger = Trigger {
-        rule: 0,
-        before: rule.window_before,
-        after: rule.window_after,
-        lines_after: rule.lines_after,
-        at_keyword: rule.starts_at_keyword,
-    };
+    let trigger = Trigger::for_rule(0, rule);
     keywords.find(text, &mut PrefilterScratch::default(), |hit| {
         add_window(&mut windows, &trigger, text, hit.start, hit.end);
     });
@@ -586,14 +576,7 @@ lines_after = {lines}
             ))
         };
         let hay = b"apikey =\n  \"Ab3dEf6hIj9kLm0p\"\nother line\nx apikey = \"Zz1yXx2wVv3uTt4s\"";
-        let found = |rules: &RuleSet| {
-            let mut out = Vec::new();
-            Matcher::new(rules).find(hay, &mut out);
-            out.iter()
-                .map(|m| String::from_utf8_lossy(&hay[m.start..m.end]).into_owned())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(found(&rule(0)), ["Zz1yXx2wVv3uTt4s"]);
+        assert_eq!(secrets(&rule(0), hay), ["Zz1yXx2wVv3uTt4s"]);
         let terminated = set(&RULES
             .replace("window_before = 0", "lines_after = 0\nwindow_before = 0")
             .replace(
@@ -603,7 +586,10 @@ lines_after = {lines}
         let mut out = Vec::new();
         Matcher::new(&terminated).find(b"a tok_Ab3dEf6hIj9k\nnext line\n", &mut out);
         assert_eq!(out.len(), 1, "a token that ends its line");
-        assert_eq!(found(&rule(1)), ["Ab3dEf6hIj9kLm0p", "Zz1yXx2wVv3uTt4s"]);
+        assert_eq!(
+            secrets(&rule(1), hay),
+            ["Ab3dEf6hIj9kLm0p", "Zz1yXx2wVv3uTt4s"]
+        );
     }
 
     #[test]
@@ -612,17 +598,24 @@ lines_after = {lines}
             "window_before = 0",
             "paths = ['*.ipynb', 'notebooks/**']\nwindow_before = 0",
         ));
-        let mut m = Matcher::new(&rules);
-        let hay = b"x tok_Ab3dEf6hIj9k y";
-        for (path, want) in [
-            ("analysis/model.ipynb", 1),
-            ("notebooks/a.txt", 1),
-            ("src/main.go", 0),
-            ("model.ipynb.bak", 0),
-        ] {
+        assert_found_per_path(
+            &rules,
+            &[
+                ("analysis/model.ipynb", 1),
+                ("notebooks/a.txt", 1),
+                ("src/main.go", 0),
+                ("model.ipynb.bak", 0),
+            ],
+        );
+    }
+
+    /// Asserts how many matches one matcher finds in the same token line under each path.
+    fn assert_found_per_path(rules: &RuleSet, cases: &[(&str, usize)]) {
+        let mut m = Matcher::new(rules);
+        for &(path, want) in cases {
             let mut out = Vec::new();
             m.set_path(path);
-            m.find(hay, &mut out);
+            m.find(b"x tok_Ab3dEf6hIj9k y", &mut out);
             assert_eq!(out.len(), want, "{path}");
         }
     }
@@ -633,18 +626,15 @@ lines_after = {lines}
             "window_before = 0",
             "path_regex = '(?:^|/)deploy/'\nskip_path_regexes = ['/testdata/']\nwindow_before = 0",
         ));
-        let mut m = Matcher::new(&rules);
-        for (path, want) in [
-            ("deploy/app.env", 1),
-            ("svc/deploy/app.env", 1),
-            ("svc/deploy/testdata/app.env", 0),
-            ("src/app.env", 0),
-        ] {
-            let mut out = Vec::new();
-            m.set_path(path);
-            m.find(b"x tok_Ab3dEf6hIj9k y", &mut out);
-            assert_eq!(out.len(), want, "{path}");
-        }
+        assert_found_per_path(
+            &rules,
+            &[
+                ("deploy/app.env", 1),
+                ("svc/deploy/app.env", 1),
+                ("svc/deploy/testdata/app.env", 0),
+                ("src/app.env", 0),
+            ],
+        );
     }
 
     #[test]
