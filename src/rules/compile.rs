@@ -129,6 +129,7 @@ pub struct Rule {
     /// Where the rule was defined (`builtin:github.toml` or a path).
     pub origin: String,
     compiled: OnceLock<Option<CompiledPattern>>,
+    filters: OnceLock<Option<CompiledFilters>>,
 }
 
 /// Which paths a rule runs on: its `paths` globs and `path_regex` (all that are given must
@@ -204,22 +205,29 @@ impl PathGlobs {
     }
 }
 
-/// A compiled pattern, the index of its `secret` group, and its allow regexes.
+/// A rule's compiled pattern and the index of its `secret` group.
 #[derive(Debug)]
 pub struct CompiledPattern {
     /// The regex.
     pub regex: Regex,
     /// Capture group index of `secret`.
     pub secret_group: usize,
+    /// Every match starts at the start of a line (the pattern begins with `(?m)^`), so a search
+    /// may try line starts only, each anchored.
+    pub at_line_start: bool,
+}
+
+/// A rule's regexes that only run on a candidate match: its allow lists and related values.
+/// Most rules never match in a given scan, so these are compiled apart from the pattern, on the
+/// first candidate.
+#[derive(Debug, Default)]
+pub struct CompiledFilters {
     /// Matches that any of these find are dropped.
     pub allow: Vec<Regex>,
     /// Secrets that any of these find are dropped.
     pub allow_secret: Vec<Regex>,
     /// Related values: (name, regex whose first group is the value).
     pub related: Vec<(String, Regex)>,
-    /// Every match starts at the start of a line (the pattern begins with `(?m)^`), so a search
-    /// may try line starts only, each anchored.
-    pub at_line_start: bool,
 }
 
 impl Rule {
@@ -230,22 +238,22 @@ impl Rule {
             .get_or_init(|| compile_rule_pattern(self).ok())
             .as_ref()
     }
+
+    /// The compiled allow lists and related-value regexes, compiling them on first use. `None`
+    /// if one is invalid, which load-time validation rules out.
+    pub fn filters(&self) -> Option<&CompiledFilters> {
+        self.filters
+            .get_or_init(|| compile_rule_filters(self).ok())
+            .as_ref()
+    }
 }
 
-/// Compiles a rule's pattern with its allow lists and secret group.
+/// Compiles a rule's pattern and finds its secret group.
 pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
     // A line window is a line or two, too short for a literal prefilter to skip anything; the
     // prefilter would only cost its construction, much of a pattern's compile time.
     let literal_prefilter = rule.lines_after.is_none();
-    let mut compiled = compile_pattern(&rule.pattern, &rule.allow_matches, literal_prefilter)?;
-    compiled.allow_secret = compile_all(&rule.allow_secrets, "allow_secrets")?;
-    for (name, pattern) in &rule.related {
-        let re = byte_regex(pattern).map_err(|e| format!("bad related pattern {name:?}: {e}"))?;
-        if re.group_info().group_len(regex_automata::PatternID::ZERO) < 2 {
-            return Err(format!("related pattern {name:?} has no capture group"));
-        }
-        compiled.related.push((name.clone(), re));
-    }
+    let mut compiled = compile_pattern(&rule.pattern, literal_prefilter)?;
     let groups = compiled
         .regex
         .group_info()
@@ -259,21 +267,41 @@ pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
     Ok(compiled)
 }
 
+/// Compiles a rule's allow lists and related-value regexes.
+pub fn compile_rule_filters(rule: &Rule) -> Result<CompiledFilters, String> {
+    let mut filters = CompiledFilters {
+        allow: compile_all(&rule.allow_matches, "allow_matches")?,
+        allow_secret: compile_all(&rule.allow_secrets, "allow_secrets")?,
+        related: Vec::new(),
+    };
+    for (name, pattern) in &rule.related {
+        // Related values are searched for in the whole file, where a literal prefilter pays.
+        let re = byte_regex(pattern, regex_config())
+            .map_err(|e| format!("bad related pattern {name:?}: {e}"))?;
+        if re.group_info().group_len(regex_automata::PatternID::ZERO) < 2 {
+            return Err(format!("related pattern {name:?} has no capture group"));
+        }
+        filters.related.push((name.clone(), re));
+    }
+    Ok(filters)
+}
+
+/// Compiles allow-list regexes. They run on one match or secret, too short for a literal
+/// prefilter or a fully built DFA to pay for its construction.
 fn compile_all(patterns: &[String], what: &str) -> Result<Vec<Regex>, String> {
+    let config = regex_config().auto_prefilter(false);
     patterns
         .iter()
-        .map(|a| byte_regex(a).map_err(|e| format!("bad {what} pattern {a:?}: {e}")))
+        .map(|a| {
+            byte_regex(a, config.clone()).map_err(|e| format!("bad {what} pattern {a:?}: {e}"))
+        })
         .collect()
 }
 
 /// Compiles a rule pattern in byte mode with ASCII classes: secrets are ASCII, and byte mode
 /// lets the regex run over files that are not valid UTF-8. `literal_prefilter` lets the regex
 /// look for a literal part first, which pays off on long windows only.
-pub fn compile_pattern(
-    pattern: &str,
-    allow: &[String],
-    literal_prefilter: bool,
-) -> Result<CompiledPattern, String> {
+pub fn compile_pattern(pattern: &str, literal_prefilter: bool) -> Result<CompiledPattern, String> {
     let hir = parse_bytes(pattern)?;
     let at_line_start = hir
         .properties()
@@ -287,13 +315,9 @@ pub fn compile_pattern(
         .group_info()
         .to_index(regex_automata::PatternID::ZERO, "secret")
         .unwrap_or(usize::MAX);
-    let allow = compile_all(allow, "allow_matches")?;
     Ok(CompiledPattern {
         regex,
         secret_group,
-        allow,
-        allow_secret: Vec::new(),
-        related: Vec::new(),
         at_line_start,
     })
 }
@@ -309,14 +333,16 @@ fn parse_bytes(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
 }
 
 /// The regex engine configuration of every rule regex. No one-pass DFA: it serves anchored
-/// searches of one-pass patterns only, which few rule patterns are, and costs compile time.
+/// searches of one-pass patterns only, which few rule patterns are, and costs compile time. No
+/// fully built DFA either: the lazy DFA searches windows as fast, and building a full one costs
+/// compile time in every process.
 fn regex_config() -> regex_automata::meta::Config {
-    Regex::config().onepass(false)
+    Regex::config().onepass(false).dfa(false)
 }
 
-fn byte_regex(pattern: &str) -> Result<Regex, String> {
+fn byte_regex(pattern: &str, config: regex_automata::meta::Config) -> Result<Regex, String> {
     Regex::builder()
-        .configure(regex_config())
+        .configure(config)
         .build_from_hir(&parse_bytes(pattern)?)
         .map_err(|e| e.to_string())
 }
@@ -720,6 +746,7 @@ fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
         negative_examples: s.negative_examples,
         origin: origin.to_string(),
         compiled: OnceLock::new(),
+        filters: OnceLock::new(),
     })
 }
 
@@ -743,6 +770,7 @@ pub fn check_rule(rule: &Rule) -> Result<(), RuleError> {
         problem,
     };
     let compiled = compile_rule_pattern(rule).map_err(|e| invalid(format!("bad pattern: {e}")))?;
+    compile_rule_filters(rule).map_err(|e| invalid(format!("bad pattern: {e}")))?;
     if compiled.secret_group == usize::MAX {
         return Err(invalid("pattern has no named group `secret`".into()));
     }

@@ -11,8 +11,8 @@ mod syntax;
 
 pub use builtin::{builtin_files, load_ruleset};
 pub use compile::{
-    CompiledPattern, Confidence, DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE, Rule, RuleId,
-    RuleSet, RuleSetBuilder, Trigger, check_rule, compile_pattern,
+    CompiledFilters, CompiledPattern, Confidence, DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE,
+    Rule, RuleId, RuleSet, RuleSetBuilder, Trigger, check_rule, compile_pattern,
 };
 pub use prefilter::{KeywordHit, Prefilter, PrefilterScratch};
 pub use syntax::{RuleFile, RuleSyntax, SecretGroup};

@@ -255,11 +255,11 @@ const MAX_RELATED: usize = 256;
 
 /// The rule's related values in `blob`: for each name, the capture nearest `at`.
 fn related_values(rule: &Rule, blob: &[u8], at: usize) -> Vec<(String, String)> {
-    let Some(compiled) = rule.compiled() else {
+    let Some(filters) = rule.filters() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (name, re) in &compiled.related {
+    for (name, re) in &filters.related {
         let nearest = re
             .captures_iter(blob)
             .filter_map(|caps| caps.get_group(1))

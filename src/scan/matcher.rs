@@ -312,7 +312,7 @@ fn search_from(
         };
         if let Some(secret) = caps.get_group(compiled.secret_group)
             && is_accepted(rule, &hay[secret.range()])
-            && !is_allowed(compiled, &hay[whole.range()], &hay[secret.range()])
+            && !is_allowed(rule, &hay[whole.range()], &hay[secret.range()])
         {
             out.push(RawMatch {
                 rule: index,
@@ -336,9 +336,14 @@ fn search_from(
 
 /// Whether one of the rule's `allow_matches` regexes finds something in the whole match, or one
 /// of its `allow_secrets` regexes in the secret.
-fn is_allowed(compiled: &CompiledPattern, whole: &[u8], secret: &[u8]) -> bool {
-    compiled.allow.iter().any(|re| re.is_match(whole))
-        || compiled.allow_secret.iter().any(|re| re.is_match(secret))
+fn is_allowed(rule: &Rule, whole: &[u8], secret: &[u8]) -> bool {
+    if rule.allow_matches.is_empty() && rule.allow_secrets.is_empty() {
+        return false;
+    }
+    rule.filters().is_some_and(|filters| {
+        filters.allow.iter().any(|re| re.is_match(whole))
+            || filters.allow_secret.iter().any(|re| re.is_match(secret))
+    })
 }
 
 /// Whether a candidate secret passes the rule's filters: non-empty, structural check, entropy
