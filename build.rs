@@ -1,12 +1,19 @@
 //! Embeds every `rules/*.toml` file into the binary, without its examples: a scan never reads
 //! them, and they are most of the text to parse at start-up. The examples stay in the files,
-//! where `keytrail rules check` and the test suite assert them.
+//! where `keytrail rules check` and the test suite assert them. Each rule's windows are narrowed
+//! to what its pattern needs (`src/rules/window.rs`), which would otherwise take parsing every
+//! pattern at start-up.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[allow(dead_code)]
+#[path = "src/rules/window.rs"]
+mod window;
+
 fn main() {
     println!("cargo:rerun-if-changed=rules");
+    println!("cargo:rerun-if-changed=src/rules/window.rs");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -35,8 +42,9 @@ fn main() {
         .expect("write builtin_rules.rs");
 }
 
-/// The rule file with `examples` and `negative_examples` removed from every rule. A file that
-/// does not parse is embedded as it is, so that the scan reports the problem with its position.
+/// The rule file with `examples` and `negative_examples` removed from every rule, and windows
+/// narrowed. A file that does not parse is embedded as it is, so that the scan reports the
+/// problem with its position.
 fn without_examples(name: &str, text: &str) -> String {
     let Ok(mut doc) = text.parse::<toml::Table>() else {
         println!("cargo:warning=rules/{name} is not valid TOML");
@@ -46,7 +54,39 @@ fn without_examples(name: &str, text: &str) -> String {
         for rule in rules.iter_mut().filter_map(toml::Value::as_table_mut) {
             rule.remove("examples");
             rule.remove("negative_examples");
+            narrow_windows(rule);
         }
     }
     toml::to_string(&doc).unwrap_or_else(|_| text.to_string())
+}
+
+/// Sets `window_before` and `window_after` to what the rule's pattern needs, when that is
+/// narrower than declared. A rule this cannot read is left for the scan's validation to report.
+fn narrow_windows(rule: &mut toml::Table) {
+    let text = |key: &str| rule.get(key).and_then(toml::Value::as_str);
+    let side = |key: &str, default: usize| match rule.get(key) {
+        None => Some(default),
+        Some(value) => value.as_integer().and_then(|n| usize::try_from(n).ok()),
+    };
+    let keywords: Option<Vec<String>> = match rule.get("keywords") {
+        Some(toml::Value::Array(words)) => words
+            .iter()
+            .map(|w| w.as_str().map(str::to_string))
+            .collect(),
+        _ => None,
+    };
+    let (Some(pattern), Some(keywords), Some(before), Some(after)) = (
+        text("pattern"),
+        keywords,
+        side("window_before", window::DEFAULT_WINDOW_BEFORE),
+        side("window_after", window::DEFAULT_WINDOW_AFTER),
+    ) else {
+        return;
+    };
+    if let Some((before, after)) = window::narrowed(pattern, &keywords, before, after) {
+        for (key, value) in [("window_before", before), ("window_after", after)] {
+            let value = i64::try_from(value).unwrap_or(i64::MAX);
+            rule.insert(key.to_string(), toml::Value::Integer(value));
+        }
+    }
 }

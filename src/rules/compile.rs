@@ -20,10 +20,8 @@ use super::prefilter::Prefilter;
 use super::syntax::{RuleFile, RuleSyntax, SecretGroup};
 use crate::scan::checks::Check;
 
-/// Default number of bytes before a keyword hit where a match may start.
-pub const DEFAULT_WINDOW_BEFORE: usize = 64;
-/// Default number of bytes after a keyword hit where a match may end.
-pub const DEFAULT_WINDOW_AFTER: usize = 256;
+use super::window::parse_bytes;
+pub use super::window::{DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE};
 
 /// A rule's stable identifier, e.g. `github.pat.classic`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -322,16 +320,6 @@ pub fn compile_pattern(pattern: &str, literal_prefilter: bool) -> Result<Compile
     })
 }
 
-/// Parses a pattern in byte mode with ASCII classes.
-fn parse_bytes(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .map_err(|e| e.to_string())
-}
-
 /// The regex engine configuration of every rule regex. No one-pass DFA: it serves anchored
 /// searches of one-pass patterns only, which few rule patterns are, and costs compile time. No
 /// fully built DFA either: the lazy DFA searches windows as fast, and building a full one costs
@@ -499,8 +487,9 @@ impl RuleSetBuilder {
         let (rules, warnings) = parse_rules(origin, text)?;
         self.warnings.extend(warnings);
         for syntax in rules {
-            let rule = validate(origin, syntax)?;
+            let mut rule = validate(origin, syntax)?;
             if eager {
+                narrow_windows(&mut rule);
                 check_rule(&rule)?;
             }
             self.push(rule)?;
@@ -553,7 +542,11 @@ impl RuleSetBuilder {
                         problem: format!("duplicate rule id (first defined in {first})"),
                     });
                 }
-                if let Err(e) = validate(&origin, s).and_then(|r| check_rule(&r)) {
+                let checked = validate(&origin, s).and_then(|mut rule| {
+                    narrow_windows(&mut rule);
+                    check_rule(&rule)
+                });
+                if let Err(e) = checked {
                     problems.push(e);
                 }
             }
@@ -668,6 +661,20 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
     }
     files.sort();
     Ok(files)
+}
+
+/// Narrows a rule's windows to what its pattern needs (see `window.rs`). `build.rs` has done this
+/// for the built-in rules; rule files read at run time are narrowed as they load.
+fn narrow_windows(rule: &mut Rule) {
+    if let Some((before, after)) = super::window::narrowed(
+        &rule.pattern,
+        &rule.keywords,
+        rule.window_before,
+        rule.window_after,
+    ) {
+        rule.window_before = before;
+        rule.window_after = after;
+    }
 }
 
 fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
@@ -825,6 +832,21 @@ negative_examples = ["x = demo_short"]
         assert_eq!(set.rules().len(), 1);
         assert_eq!(set.rules()[0].provider, "demo");
         assert_eq!(set.rules_for_keyword(0), &[0]);
+    }
+
+    #[test]
+    fn rule_files_read_at_run_time_get_narrowed_windows() {
+        // `\b demo_ [a-z0-9]{8} \b` is 13 bytes at most and holds its 5-byte keyword.
+        let set = one(GOOD).unwrap();
+        let rule = &set.rules()[0];
+        assert_eq!((rule.window_before, rule.window_after), (8, 8));
+        let wide = GOOD.replace("demo_[a-z0-9]{8}", "demo_[a-z0-9]{8,}");
+        let set = one(&wide).unwrap();
+        let rule = &set.rules()[0];
+        assert_eq!(
+            (rule.window_before, rule.window_after),
+            (DEFAULT_WINDOW_BEFORE, DEFAULT_WINDOW_AFTER)
+        );
     }
 
     #[test]

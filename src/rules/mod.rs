@@ -8,6 +8,7 @@ mod compile;
 mod gitleaks;
 mod prefilter;
 mod syntax;
+mod window;
 
 pub use builtin::{builtin_files, load_ruleset};
 pub use compile::{

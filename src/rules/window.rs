@@ -1,0 +1,294 @@
+//! The window a rule's regex needs around a keyword hit, read from its pattern.
+//!
+//! When every match of a pattern contains one of the rule's keywords and no match is longer than
+//! `L` bytes, a match around a hit of a keyword of length `k` starts at most `L - k` bytes before
+//! the hit and ends at most `L - k` bytes after it. A window that large finds every match the
+//! rule's declared window finds, and for short tokens it is much smaller than the default window,
+//! so fewer windows merge into long runs for the regex to search.
+//!
+//! The proof is syntactic and conservative: a keyword must appear inside a literal run of the
+//! pattern that every match passes through (`ghp_` in `ghp_[A-Za-z0-9]{36}`, `-us` in
+//! `[a-f0-9]{32}-us\d{1,2}`). Patterns it cannot prove keep their declared windows.
+//!
+//! `build.rs` includes this file to narrow the built-in rules' windows when it embeds them, so a
+//! scan does not parse every pattern at start-up; rule files given at run time are narrowed when
+//! they load. It depends on `regex_syntax` and `std` only.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Default number of bytes before a keyword hit where a match may start.
+pub const DEFAULT_WINDOW_BEFORE: usize = 64;
+/// Default number of bytes after a keyword hit where a match may end.
+pub const DEFAULT_WINDOW_AFTER: usize = 256;
+
+/// Parses a pattern in byte mode with ASCII classes, as every rule pattern is compiled.
+pub fn parse_bytes(pattern: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// The windows `(before, after)` a rule needs, if its pattern proves them narrower than the
+/// declared `before` and `after`: `None` when the pattern does not parse, a match may lie apart
+/// from every keyword, or its length is unbounded.
+pub fn narrowed(
+    pattern: &str,
+    keywords: &[String],
+    before: usize,
+    after: usize,
+) -> Option<(usize, usize)> {
+    let longest = keyword_match_len(&parse_bytes(pattern).ok()?, keywords)?;
+    let shortest_keyword = keywords.iter().map(String::len).filter(|&n| n > 0).min()?;
+    let reach = longest.saturating_sub(shortest_keyword);
+    (reach < before || reach < after).then_some((before.min(reach), after.min(reach)))
+}
+
+/// Most strings a literal run expands to (`[Kk][Ee][Yy]` is one string once case is folded,
+/// `(?:ghp|gho|ghu)_` three) before the analysis gives up on it.
+const MAX_STRINGS: usize = 64;
+
+/// Most repeats of a bounded repetition that are expanded (`[_-]?` is at most one).
+const MAX_REPEATS: u32 = 8;
+
+/// Most bytes a class may match and still count as part of a literal run (`[0-9A-Fa-f]` is 22).
+const MAX_CLASS_BYTES: usize = 32;
+
+/// The longest possible match of `hir`, if it is bounded and every match contains one of
+/// `keywords` (ASCII case-insensitively, as the keyword prefilter finds them).
+fn keyword_match_len(hir: &Hir, keywords: &[String]) -> Option<usize> {
+    let longest = hir.properties().maximum_len()?;
+    let folded: Vec<Vec<u8>> = keywords
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .filter(|k| !k.is_empty())
+        .collect();
+    (!folded.is_empty() && contains_keyword(hir, &folded)).then_some(longest)
+}
+
+/// Whether every match of `hir` contains one of `keywords` (lowercase).
+fn contains_keyword(hir: &Hir, keywords: &[Vec<u8>]) -> bool {
+    match hir.kind() {
+        HirKind::Capture(capture) => contains_keyword(&capture.sub, keywords),
+        HirKind::Repetition(rep) => rep.min >= 1 && contains_keyword(&rep.sub, keywords),
+        HirKind::Alternation(branches) => branches.iter().all(|b| contains_keyword(b, keywords)),
+        HirKind::Concat(_) => {
+            let items = flatten(hir);
+            items.iter().any(|h| contains_keyword(h, keywords)) || run_contains(&items, keywords)
+        }
+        _ => strings(hir).is_some_and(|set| all_contain(&set, keywords)),
+    }
+}
+
+/// The items of a concatenation, with nested concatenations and captured concatenations spliced
+/// in: a capture group does not change the text matched, and a keyword may span its edge.
+fn flatten(hir: &Hir) -> Vec<&Hir> {
+    match hir.kind() {
+        HirKind::Concat(items) => items.iter().flat_map(flatten).collect(),
+        HirKind::Capture(capture) if matches!(capture.sub.kind(), HirKind::Concat(_)) => {
+            flatten(&capture.sub)
+        }
+        _ => vec![hir],
+    }
+}
+
+/// Whether some run of consecutive items expands to strings that all contain a keyword. A
+/// repetition too long to expand may end a run with its first repeat (`KEY` then `[0-9A-F]` of
+/// `KEY[0-9A-F]{32}`).
+fn run_contains(items: &[&Hir], keywords: &[Vec<u8>]) -> bool {
+    (0..items.len()).any(|first| {
+        let mut run = vec![Vec::new()];
+        for item in &items[first..] {
+            let (set, last) = match (strings(item), item.kind()) {
+                (Some(set), _) => (set, false),
+                (None, HirKind::Repetition(rep)) if rep.min >= 1 => match strings(&rep.sub) {
+                    Some(set) => (set, true),
+                    None => return false,
+                },
+                (None, _) => return false,
+            };
+            let Some(next) = product(&run, &set) else {
+                return false;
+            };
+            run = next;
+            if all_contain(&run, keywords) {
+                return true;
+            }
+            if last {
+                return false;
+            }
+        }
+        false
+    })
+}
+
+/// Every string `hir` can match, lowercased, if they are few.
+fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let set = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![Vec::new()],
+        HirKind::Literal(literal) => vec![literal.0.to_ascii_lowercase()],
+        HirKind::Class(class) => class_bytes(class)?
+            .into_iter()
+            .map(|b| vec![b.to_ascii_lowercase()])
+            .collect(),
+        HirKind::Capture(capture) => strings(&capture.sub)?,
+        HirKind::Concat(items) => items
+            .iter()
+            .try_fold(vec![Vec::new()], |acc, item| product(&acc, &strings(item)?))?,
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(strings(branch)?);
+            }
+            all
+        }
+        HirKind::Repetition(rep) if rep.max.is_some_and(|max| max <= MAX_REPEATS) => {
+            let once = strings(&rep.sub)?;
+            let max = rep.max.unwrap_or(0);
+            let (mut all, mut repeated) = (Vec::new(), vec![Vec::new()]);
+            for count in 0..=max {
+                if count >= rep.min {
+                    all.extend(repeated.iter().cloned());
+                }
+                if count < max {
+                    repeated = product(&repeated, &once)?;
+                }
+            }
+            all
+        }
+        HirKind::Repetition(_) => return None,
+    };
+    dedup(set)
+}
+
+/// The bytes a class matches, if there are few.
+fn class_bytes(class: &Class) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match class {
+        Class::Bytes(class) => {
+            for range in class.iter() {
+                bytes.extend(range.start()..=range.end());
+                if bytes.len() > MAX_CLASS_BYTES {
+                    return None;
+                }
+            }
+        }
+        Class::Unicode(class) => {
+            for range in class.iter() {
+                for c in range.start()..=range.end() {
+                    bytes.push(u8::try_from(u32::from(c)).ok().filter(u8::is_ascii)?);
+                    if bytes.len() > MAX_CLASS_BYTES {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    Some(bytes)
+}
+
+/// Every concatenation of a string of `left` with a string of `right`, if they are few.
+fn product(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if left.len() * right.len() > MAX_STRINGS {
+        return None;
+    }
+    let joined = left
+        .iter()
+        .flat_map(|l| right.iter().map(move |r| [l.as_slice(), r].concat()))
+        .collect();
+    dedup(joined)
+}
+
+fn dedup(mut set: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
+    set.sort_unstable();
+    set.dedup();
+    (set.len() <= MAX_STRINGS).then_some(set)
+}
+
+/// Whether every string contains one of the keywords.
+fn all_contain(set: &[Vec<u8>], keywords: &[Vec<u8>]) -> bool {
+    set.iter().all(|s| {
+        keywords
+            .iter()
+            .any(|k| s.windows(k.len()).any(|w| w == k.as_slice()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reach(pattern: &str, keywords: &[&str]) -> Option<(usize, usize)> {
+        let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        narrowed(
+            pattern,
+            &keywords,
+            DEFAULT_WINDOW_BEFORE,
+            DEFAULT_WINDOW_AFTER,
+        )
+    }
+
+    #[test]
+    fn a_token_that_starts_with_its_keyword() {
+        // 40 bytes at most, the keyword 4 of them.
+        assert_eq!(reach(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]), Some((36, 36)));
+        // Case-insensitive pattern, keyword in another case.
+        assert_eq!(reach(r"(?i)token_[a-z]{4}", &["TOKEN_"]), Some((4, 4)));
+    }
+
+    #[test]
+    fn a_keyword_inside_or_at_the_end_of_the_match() {
+        let mailchimp = r"(?:^|[^A-Za-z0-9])(?P<secret>[a-f0-9]{32}-us\d{1,2})(?:[^A-Za-z0-9]|$)";
+        assert_eq!(reach(mailchimp, &["-us"]), Some((36, 36)));
+        // The keyword spans a literal and the first repeat of a class: KEY then [0-9A-F].
+        let telnyx = r"(?P<secret>KEY[0-9A-F]{32}_[A-Za-z0-9]{22})";
+        let keys: Vec<String> = "0123456789ABCDEF"
+            .chars()
+            .map(|c| format!("KEY{c}"))
+            .collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        assert_eq!(reach(telnyx, &keys), Some((54, 54)));
+        // Each branch of an alternation carries one of the keywords.
+        assert_eq!(
+            reach(
+                r"(?:ghp|gho|ghu)_[A-Za-z0-9]{36}",
+                &["ghp_", "gho_", "ghu_"]
+            ),
+            Some((36, 36))
+        );
+        // An optional separator expands to every spelling.
+        assert_eq!(
+            reach(r"api[_-]?key[0-9]{4}", &["apikey", "api_key", "api-key"]),
+            Some((5, 5))
+        );
+    }
+
+    #[test]
+    fn no_narrowing_without_proof() {
+        // One branch without the keyword.
+        assert_eq!(reach(r"(?:ghp_|xyz)[a-z]{10}", &["ghp_"]), None);
+        // The keyword is optional.
+        assert_eq!(reach(r"(?:ghp_)?[a-z]{10}", &["ghp_"]), None);
+        // The keyword is context, outside the match (a secret key near "aws").
+        assert_eq!(reach(r"[A-Za-z0-9/+]{40}", &["aws"]), None);
+        // Unbounded length.
+        assert_eq!(reach(r"ghp_[a-z]+", &["ghp_"]), None);
+        // A keyword that only a class could spell, too wide to expand.
+        assert_eq!(reach(r"[a-z]{3}_[0-9]{8}", &["abc_"]), None);
+        // Invalid pattern, no keywords.
+        assert_eq!(reach(r"ghp_(", &["ghp_"]), None);
+        assert_eq!(reach(r"ghp_[a-z]{4}", &[]), None);
+    }
+
+    #[test]
+    fn never_wider_than_declared() {
+        let keywords = vec!["ghp_".to_string()];
+        assert_eq!(
+            narrowed("ghp_[a-z]{36}", &keywords, 10, 300),
+            Some((10, 36))
+        );
+        assert_eq!(narrowed("ghp_[a-z]{36}", &keywords, 10, 20), None);
+    }
+}
