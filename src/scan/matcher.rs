@@ -12,26 +12,27 @@
 
 use regex_automata::meta::Cache;
 use regex_automata::util::captures::Captures;
-use regex_automata::{Anchored, Input};
+use regex_automata::{Anchored, Input, hybrid};
 
 use crate::rules::{
     CompiledPattern, Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Trigger,
 };
 use crate::scan::checks::{is_placeholder, shannon_entropy};
 
-/// A thread's scratch space for one rule's regex. Owning the regex cache (rather than taking it
-/// from the regex's internal pool on every search) saves a pool round trip per window, and on
-/// all but the first thread that uses a regex, a mutex.
+/// A thread's scratch space for one rule's regex: the screen's lazy DFA cache, and the full
+/// regex's cache and capture slots once a window has passed the screen. Owning the caches (rather
+/// than taking them from the regex's internal pool on every search) saves a pool round trip per
+/// window, and on all but the first thread that uses a regex, a mutex.
 struct Search {
-    cache: Cache,
-    caps: Captures,
+    screen: hybrid::dfa::Cache,
+    full: Option<(Cache, Captures)>,
 }
 
 impl Search {
     fn new(compiled: &CompiledPattern) -> Search {
         Search {
-            cache: compiled.regex.create_cache(),
-            caps: compiled.regex.create_captures(),
+            screen: compiled.screen.create_cache(),
+            full: None,
         }
     }
 }
@@ -303,10 +304,24 @@ fn search_from(
         return;
     };
     let end = range.end;
-    let Search { cache, caps } = search;
     let mut input = Input::new(hay).range(range).anchored(anchored);
+    // The screen stops at the first match state it reaches; an error (the lazy DFA giving up)
+    // leaves the window to the full regex.
+    let screened = input.clone().earliest(true);
+    if let Ok(None) = compiled
+        .screen
+        .try_search_fwd(&mut search.screen, &screened)
+    {
+        return;
+    }
+    let Some(regex) = compiled.regex() else {
+        return;
+    };
+    let (cache, caps) = search
+        .full
+        .get_or_insert_with(|| (regex.create_cache(), regex.create_captures()));
     loop {
-        compiled.regex.search_captures_with(cache, &input, caps);
+        regex.search_captures_with(cache, &input, caps);
         let Some(whole) = caps.get_match() else {
             return;
         };
