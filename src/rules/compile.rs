@@ -12,10 +12,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use regex_automata::hybrid;
 use regex_automata::meta::Regex;
 use regex_automata::nfa::thompson;
-use regex_automata::util::prefilter::Prefilter as LiteralPrefilter;
-use regex_automata::{MatchKind, hybrid};
 use regex_syntax::hir::{Hir, HirKind};
 use serde::Serialize;
 
@@ -207,15 +206,19 @@ impl PathGlobs {
     }
 }
 
-/// A rule's compiled pattern, in two tiers. Most windows a keyword hit opens hold no match, and
-/// most rules a scan triggers never match at all, so a window is first screened by a forward lazy
-/// DFA without capture groups, which compiles in about half the time of the full regex. The full
-/// regex (match start, capture groups) is built from the same parse on the first window the
-/// screen passes, and then searches that window as it would have without the screen.
+/// A rule's compiled pattern, in two tiers for rules with short windows. Most windows a keyword
+/// hit opens hold no match, and most rules a scan triggers never match at all, so such a window
+/// is first screened by a forward lazy DFA without capture groups, which compiles in about half
+/// the time of the full regex. The full regex (match start, capture groups) is built from the
+/// same parse on the first window the screen passes, and then searches that window as it would
+/// have without the screen. Rules with long windows get the full regex only, built at once.
 #[derive(Debug)]
 pub struct CompiledPattern {
-    /// Whether a search range holds a match.
-    pub screen: hybrid::dfa::DFA,
+    /// Whether a search range holds a match; `None` for rules whose windows can be long, which
+    /// the full regex, with its literal prefilter, searches directly.
+    pub screen: Option<hybrid::dfa::DFA>,
+    /// The full regex gets a literal prefilter (only without a screen).
+    literal_prefilter: bool,
     /// The parsed pattern, kept to build the full regex from.
     hir: Hir,
     /// The full regex, built on first use.
@@ -238,7 +241,7 @@ impl CompiledPattern {
         self.regex
             .get_or_init(|| {
                 Regex::builder()
-                    .configure(regex_config().auto_prefilter(false))
+                    .configure(regex_config().auto_prefilter(self.literal_prefilter))
                     .build_from_hir(&self.hir)
                     .map_err(|e| e.to_string())
             })
@@ -277,12 +280,17 @@ impl Rule {
     }
 }
 
-/// Compiles a rule's pattern (its screen) and finds its secret group.
+/// Compiles a rule's pattern and finds its secret group.
 pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
-    // A line window is a line or two, too short for a literal prefilter to skip anything; the
-    // prefilter would only cost its construction, much of a pattern's compile time.
-    let literal_prefilter = rule.lines_after.is_none();
-    let mut compiled = compile_pattern(&rule.pattern, literal_prefilter)?;
+    // Short windows get a screen: a line or two, a window narrowed to a token's length, or a
+    // search anchored at a keyword hit. Longer windows (and gitleaks rules without keywords,
+    // which search whole files) go straight to the full regex with its literal prefilter, whose
+    // reverse-suffix and inner-literal strategies the screen lacks.
+    let short = rule.lines_after.is_some()
+        || rule.starts_at_keyword
+        || rule.window_before + rule.window_after < DEFAULT_WINDOW_BEFORE + DEFAULT_WINDOW_AFTER;
+    let screened = short && !rule.keywords.is_empty();
+    let mut compiled = compile_pattern(&rule.pattern, screened)?;
     let groups = compiled.hir.properties().explicit_captures_len() + 1;
     compiled.secret_group = match rule.secret_group {
         SecretGroup::Named => compiled.secret_group,
@@ -324,35 +332,43 @@ fn compile_all(patterns: &[String], what: &str) -> Result<Vec<Regex>, String> {
         .collect()
 }
 
-/// Compiles a rule pattern's screen in byte mode with ASCII classes: secrets are ASCII, and byte
-/// mode lets the regex run over files that are not valid UTF-8. `literal_prefilter` lets the
-/// screen look for a literal part first, which pays off on long windows only.
-pub fn compile_pattern(pattern: &str, literal_prefilter: bool) -> Result<CompiledPattern, String> {
+/// Compiles a rule pattern in byte mode with ASCII classes: secrets are ASCII, and byte mode lets
+/// the regex run over files that are not valid UTF-8. With `screened`, only the screen is built
+/// now (see [`CompiledPattern`]); otherwise the full regex is, with a literal prefilter.
+pub fn compile_pattern(pattern: &str, screened: bool) -> Result<CompiledPattern, String> {
     let hir = parse_bytes(pattern)?;
     let at_line_start = hir
         .properties()
         .look_set_prefix()
         .contains(regex_syntax::hir::Look::StartLF);
-    let nfa = thompson::Compiler::new()
-        .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
-        .build_from_hir(&hir)
-        .map_err(|e| e.to_string())?;
-    let prefilter = match literal_prefilter {
-        true => LiteralPrefilter::from_hir_prefix(MatchKind::LeftmostFirst, &hir),
+    let screen = match screened {
+        true => Some(screen(&hir)?),
         false => None,
     };
-    let screen = hybrid::dfa::Builder::new()
-        .configure(hybrid::dfa::Config::new().prefilter(prefilter))
-        .build_from_nfa(nfa)
-        .map_err(|e| e.to_string())?;
     let secret_group = capture_index(&hir, "secret").unwrap_or(usize::MAX);
-    Ok(CompiledPattern {
+    let compiled = CompiledPattern {
         screen,
+        literal_prefilter: !screened,
         hir,
         regex: OnceLock::new(),
         secret_group,
         at_line_start,
-    })
+    };
+    if !screened {
+        compiled.full().map_err(String::clone)?;
+    }
+    Ok(compiled)
+}
+
+/// A forward lazy DFA over `hir` without capture groups.
+fn screen(hir: &Hir) -> Result<hybrid::dfa::DFA, String> {
+    let nfa = thompson::Compiler::new()
+        .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+        .build_from_hir(hir)
+        .map_err(|e| e.to_string())?;
+    hybrid::dfa::DFA::builder()
+        .build_from_nfa(nfa)
+        .map_err(|e| e.to_string())
 }
 
 /// The index of the capture group called `name`.

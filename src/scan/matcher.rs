@@ -24,14 +24,14 @@ use crate::scan::checks::{is_placeholder, shannon_entropy};
 /// than taking them from the regex's internal pool on every search) saves a pool round trip per
 /// window, and on all but the first thread that uses a regex, a mutex.
 struct Search {
-    screen: hybrid::dfa::Cache,
+    screen: Option<hybrid::dfa::Cache>,
     full: Option<(Cache, Captures)>,
 }
 
 impl Search {
     fn new(compiled: &CompiledPattern) -> Search {
         Search {
-            screen: compiled.screen.create_cache(),
+            screen: compiled.screen.as_ref().map(|dfa| dfa.create_cache()),
             full: None,
         }
     }
@@ -307,10 +307,8 @@ fn search_from(
     let mut input = Input::new(hay).range(range).anchored(anchored);
     // The screen stops at the first match state it reaches; an error (the lazy DFA giving up)
     // leaves the window to the full regex.
-    let screened = input.clone().earliest(true);
-    if let Ok(None) = compiled
-        .screen
-        .try_search_fwd(&mut search.screen, &screened)
+    if let (Some(dfa), Some(cache)) = (&compiled.screen, &mut search.screen)
+        && let Ok(None) = dfa.try_search_fwd(cache, &input.clone().earliest(true))
     {
         return;
     }
