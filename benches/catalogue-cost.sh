@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the full rule catalogue costs: builds keytrail twice from this tree, once with rules/ as
 # it is and once with the 31-rule starter set (rules/ at commit 64d950a), then runs both as whole
-# processes, interleaved, on each target and prints medians and ratios.
+# processes, interleaved, on each target and prints median wall and CPU times and their ratios.
 #
 #   benches/catalogue-cost.sh [TARGET...]        (default: /tmp/corpus/moby /tmp/corpus/aws-sdk-go)
 #
@@ -34,18 +34,24 @@ work, targets = sys.argv[1], sys.argv[2:]
 runs, threads = int(os.environ.get("RUNS", "15")), os.environ.get("THREADS", "2")
 git = ["--git"] if os.environ.get("GIT") else []
 bins = {"starter": f"{work}/keytrail-starter", "full": f"{work}/keytrail-full"}
-print(f"{'target':40} {'starter ms':>11} {'full ms':>9} {'ratio':>6} {'ratio of minimums':>18}")
+print(f"{'target':32} {'starter ms':>11} {'full ms':>9} {'ratio':>6} {'of minimums':>12}"
+      f" {'CPU starter':>12} {'CPU full':>9} {'CPU ratio':>10}")
 for target in targets:
     walls = {name: [] for name in bins}
+    cpus = {name: [] for name in bins}
     for run in range(runs + 1):  # the first round warms the page cache and is not counted
         for name, exe in bins.items():
             cmd = [exe, "scan", "--threads", threads, "--format", "json", "--output", "/dev/null", "-q", *git, target]
             start = time.perf_counter()
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, _, usage = os.wait4(child.pid, 0)
             if run:
                 walls[name].append(time.perf_counter() - start)
+                cpus[name].append(usage.ru_utime + usage.ru_stime)
     med = {n: statistics.median(w) * 1e3 for n, w in walls.items()}
     low = {n: min(w) * 1e3 for n, w in walls.items()}
-    print(f"{target:40} {med['starter']:11.0f} {med['full']:9.0f} {med['full'] / med['starter']:6.2f} "
-          f"{low['full'] / low['starter']:18.2f}")
+    cpu = {n: statistics.median(c) * 1e3 for n, c in cpus.items()}
+    print(f"{target:32} {med['starter']:11.0f} {med['full']:9.0f} {med['full'] / med['starter']:6.2f} "
+          f"{low['full'] / low['starter']:12.2f} {cpu['starter']:12.0f} {cpu['full']:9.0f} "
+          f"{cpu['full'] / cpu['starter']:10.2f}")
 EOF

@@ -206,16 +206,16 @@ impl PathGlobs {
     }
 }
 
-/// A rule's compiled pattern, in two tiers for rules with short windows. Most windows a keyword
+/// A rule's compiled pattern, in two tiers for rules with line windows. Most windows a keyword
 /// hit opens hold no match, and most rules a scan triggers never match at all, so such a window
 /// is first screened by a forward lazy DFA without capture groups, which compiles in about half
 /// the time of the full regex. The full regex (match start, capture groups) is built from the
 /// same parse on the first window the screen passes, and then searches that window as it would
-/// have without the screen. Rules with long windows get the full regex only, built at once.
+/// have without the screen. Rules with byte windows get the full regex only, built at once.
 #[derive(Debug)]
 pub struct CompiledPattern {
-    /// Whether a search range holds a match; `None` for rules whose windows can be long, which
-    /// the full regex, with its literal prefilter, searches directly.
+    /// Whether a search range holds a match; `None` for rules with byte windows, which the full
+    /// regex, with its literal prefilter, searches directly.
     pub screen: Option<hybrid::dfa::DFA>,
     /// The full regex gets a literal prefilter (only without a screen).
     literal_prefilter: bool,
@@ -282,14 +282,13 @@ impl Rule {
 
 /// Compiles a rule's pattern and finds its secret group.
 pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
-    // Short windows get a screen: a line or two, a window narrowed to a token's length, or a
-    // search anchored at a keyword hit. Longer windows (and gitleaks rules without keywords,
-    // which search whole files) go straight to the full regex with its literal prefilter, whose
-    // reverse-suffix and inner-literal strategies the screen lacks.
-    let short = rule.lines_after.is_some()
-        || rule.starts_at_keyword
-        || rule.window_before + rule.window_after < DEFAULT_WINDOW_BEFORE + DEFAULT_WINDOW_AFTER;
-    let screened = short && !rule.keywords.is_empty();
+    // Line windows and searches anchored at a keyword hit get a screen: they are short, and a
+    // literal prefilter would not pay for its construction there. Byte windows (which merge into
+    // long runs where hits are dense) and gitleaks rules without keywords (which search whole
+    // files) go straight to the full regex with its literal prefilter, whose reverse-suffix and
+    // inner-literal strategies a screen lacks.
+    let screened =
+        (rule.lines_after.is_some() || rule.starts_at_keyword) && !rule.keywords.is_empty();
     let mut compiled = compile_pattern(&rule.pattern, screened)?;
     let groups = compiled.hir.properties().explicit_captures_len() + 1;
     compiled.secret_group = match rule.secret_group {
