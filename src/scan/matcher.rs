@@ -25,6 +25,8 @@ use crate::scan::checks::{is_placeholder, shannon_entropy};
 /// window, and on all but the first thread that uses a regex, a mutex.
 struct Search {
     screen: Option<hybrid::dfa::Cache>,
+    /// Bytes this thread has screened for the rule.
+    screened: usize,
     full: Option<(Cache, Captures)>,
 }
 
@@ -32,6 +34,7 @@ impl Search {
     fn new(compiled: &CompiledPattern) -> Search {
         Search {
             screen: compiled.screen.as_ref().map(|dfa| dfa.create_cache()),
+            screened: 0,
             full: None,
         }
     }
@@ -308,9 +311,12 @@ fn search_from(
     // The screen stops at the first match state it reaches; an error (the lazy DFA giving up)
     // leaves the window to the full regex.
     if let (Some(dfa), Some(cache)) = (&compiled.screen, &mut search.screen)
-        && let Ok(None) = dfa.try_search_fwd(cache, &input.clone().earliest(true))
+        && search.screened < compiled.screen_bytes
     {
-        return;
+        search.screened = search.screened.saturating_add(end - input.start());
+        if let Ok(None) = dfa.try_search_fwd(cache, &input.clone().earliest(true)) {
+            return;
+        }
     }
     let Some(regex) = compiled.regex() else {
         return;
