@@ -456,6 +456,39 @@ negative_examples = ['password = "aaaaaaaaaa"']
 "#;
 
     #[test]
+    fn a_busy_rule_finds_the_same_matches_after_its_screening_budget() {
+        // Far apart, so that every hit opens its own window: thousands of windows without a
+        // match, and a token every hundred, first screened, then searched by the full regex.
+        let rules = set(RULES);
+        let mut hay = Vec::new();
+        let mut planted = Vec::new();
+        for i in 0..3000 {
+            if i % 100 == 7 {
+                let token = format!("tok_{i:04}Qm7xK2pZ");
+                planted.push(token.clone());
+                hay.extend_from_slice(format!("x {token} y").as_bytes());
+            } else {
+                hay.extend_from_slice(b"x tok_short y");
+            }
+            hay.extend_from_slice(&[b' '; 80]);
+            hay.push(b'\n');
+        }
+        let mut m = Matcher::new(&rules);
+        let mut out = Vec::new();
+        m.find(&hay, &mut out);
+        let found: Vec<String> = out
+            .iter()
+            .map(|r| String::from_utf8_lossy(&hay[r.start..r.end]).into_owned())
+            .collect();
+        assert_eq!(found, planted);
+        let window = rules.rules()[0].window_after + "tok_".len();
+        assert!(
+            3000 * window > 2 * crate::rules::SCREEN_BYTES,
+            "the budget runs out early"
+        );
+    }
+
+    #[test]
     fn finds_matches_of_several_rules_in_order() {
         let rules = set(RULES);
         let mut m = Matcher::new(&rules);
