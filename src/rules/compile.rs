@@ -295,6 +295,8 @@ impl Rule {
 
 /// Compiles a rule's pattern and finds its secret group.
 pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
+    // Gitleaks rules without keywords search whole files: no screen. Line windows and anchored
+    // searches: always screened, no literal prefilter. Byte windows: screened up to the budget.
     let lines = rule.lines_after.is_some() || rule.starts_at_keyword;
     let screen_bytes = match (rule.keywords.is_empty(), lines) {
         (true, _) => 0,
