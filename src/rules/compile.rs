@@ -129,8 +129,8 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Where the rule was defined (`builtin:github.toml` or a path).
     pub origin: String,
-    compiled: OnceLock<Option<CompiledPattern>>,
-    filters: OnceLock<Option<CompiledFilters>>,
+    compiled: OnceLock<Result<CompiledPattern, String>>,
+    filters: OnceLock<Result<CompiledFilters, String>>,
 }
 
 /// Which paths a rule runs on: its `paths` globs and `path_regex` (all that are given must
@@ -279,16 +279,26 @@ impl Rule {
     /// The compiled pattern, compiling it on first use. `None` if the pattern is invalid, which
     /// load-time validation rules out for every rule that reaches a scan.
     pub fn compiled(&self) -> Option<&CompiledPattern> {
+        self.compile().ok()
+    }
+
+    /// The compiled pattern, or why it does not compile.
+    fn compile(&self) -> Result<&CompiledPattern, &String> {
         self.compiled
-            .get_or_init(|| compile_rule_pattern(self).ok())
+            .get_or_init(|| compile_rule_pattern(self))
             .as_ref()
     }
 
     /// The compiled allow lists and related-value regexes, compiling them on first use. `None`
     /// if one is invalid, which load-time validation rules out.
     pub fn filters(&self) -> Option<&CompiledFilters> {
+        self.compile_filters().ok()
+    }
+
+    /// The compiled allow lists and related-value regexes, or why one does not compile.
+    fn compile_filters(&self) -> Result<&CompiledFilters, &String> {
         self.filters
-            .get_or_init(|| compile_rule_filters(self).ok())
+            .get_or_init(|| compile_rule_filters(self))
             .as_ref()
     }
 }
@@ -861,11 +871,11 @@ pub fn check_rule(rule: &Rule) -> Result<(), RuleError> {
         rule: rule.id.to_string(),
         problem,
     };
-    let compiled = compile_rule_pattern(rule).map_err(|e| invalid(format!("bad pattern: {e}")))?;
-    compiled
-        .full()
-        .map_err(|e| invalid(format!("bad pattern: {e}")))?;
-    compile_rule_filters(rule).map_err(|e| invalid(format!("bad pattern: {e}")))?;
+    // Compiled into the rule itself, so that the example checks and a later scan reuse it.
+    let bad = |e: &String| invalid(format!("bad pattern: {e}"));
+    let compiled = rule.compile().map_err(bad)?;
+    compiled.full().map_err(bad)?;
+    rule.compile_filters().map_err(bad)?;
     if compiled.secret_group == usize::MAX {
         return Err(invalid("pattern has no named group `secret`".into()));
     }

@@ -473,14 +473,7 @@ negative_examples = ['password = "aaaaaaaaaa"']
             hay.extend_from_slice(&[b' '; 80]);
             hay.push(b'\n');
         }
-        let mut m = Matcher::new(&rules);
-        let mut out = Vec::new();
-        m.find(&hay, &mut out);
-        let found: Vec<String> = out
-            .iter()
-            .map(|r| String::from_utf8_lossy(&hay[r.start..r.end]).into_owned())
-            .collect();
-        assert_eq!(found, planted);
+        assert_eq!(secrets(&rules, &hay), planted);
         let window = rules.rules()[0].window_after + "tok_".len();
         assert!(
             3000 * window > 2 * crate::rules::SCREEN_BYTES,
