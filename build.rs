@@ -2,8 +2,10 @@
 //! them, and they are most of the text to parse at start-up. The examples stay in the files,
 //! where `keytrail rules check` and the test suite assert them. Each rule's windows are narrowed
 //! to what its pattern needs (`src/rules/window.rs`), which would otherwise take parsing every
-//! pattern at start-up.
+//! pattern at start-up. The rules' screens (`src/rules/screen.rs`) are determinized here and
+//! embedded as dense DFAs, so that a scan neither compiles nor determinizes them.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -11,9 +13,14 @@ use std::path::Path;
 #[path = "src/rules/window.rs"]
 mod window;
 
+#[allow(dead_code)]
+#[path = "src/rules/screen.rs"]
+mod screen;
+
 fn main() {
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=src/rules/window.rs");
+    println!("cargo:rerun-if-changed=src/rules/screen.rs");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -26,10 +33,12 @@ fn main() {
     let mut out = String::from(
         "/// Built-in rule files without their examples: (file name, contents).\npub static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n",
     );
+    let mut screens = BTreeMap::new();
     for name in names {
         let text = std::fs::read_to_string(dir.join(&name)).expect("read rule file");
         let lean = Path::new(&out_dir).join(&name);
-        std::fs::write(&lean, without_examples(&name, &text)).expect("write lean rule file");
+        std::fs::write(&lean, without_examples(&name, &text, &mut screens))
+            .expect("write lean rule file");
         writeln!(
             out,
             "    ({name:?}, include_str!({:?})),",
@@ -40,12 +49,68 @@ fn main() {
     out.push_str("];\n");
     std::fs::write(Path::new(&out_dir).join("builtin_rules.rs"), out)
         .expect("write builtin_rules.rs");
+    write_screens(Path::new(&out_dir), &screens);
+}
+
+/// Writes the dense screens as one blob (`screens.bin`, each DFA at an 8-byte aligned offset, in
+/// the target's byte order) and their index by pattern (`builtin_screens.rs`), sorted for binary
+/// search.
+fn write_screens(out_dir: &Path, screens: &BTreeMap<String, Vec<u8>>) {
+    let mut blob = Vec::new();
+    let mut index = String::from(
+        "/// Dense screens of built-in patterns: (pattern, start, end) in `SCREEN_BLOB`, sorted by pattern.\npub static BUILTIN_SCREENS: &[(&str, usize, usize)] = &[\n",
+    );
+    for (pattern, bytes) in screens {
+        let start = blob.len();
+        blob.extend_from_slice(bytes);
+        writeln!(index, "    ({pattern:?}, {start}, {}),", blob.len()).expect("write to string");
+        blob.resize(blob.len().next_multiple_of(8), 0);
+    }
+    index.push_str("];\n");
+    let bin = out_dir.join("screens.bin");
+    std::fs::write(&bin, blob).expect("write screens.bin");
+    writeln!(
+        index,
+        "/// The dense screens' bytes.\nstatic SCREEN_BLOB: &Aligned<[u8]> = &Aligned(*include_bytes!({:?}));",
+        bin.display().to_string()
+    )
+    .expect("write to string");
+    std::fs::write(out_dir.join("builtin_screens.rs"), index).expect("write builtin_screens.rs");
+}
+
+/// Determinizes the screen of a rule's pattern, if it is small enough to embed: keyword-less
+/// rules search whole files with their full regex and need none.
+fn add_screen(rule: &toml::Table, screens: &mut BTreeMap<String, Vec<u8>>) {
+    let Some(pattern) = rule.get("pattern").and_then(toml::Value::as_str) else {
+        return;
+    };
+    let has_keywords =
+        matches!(rule.get("keywords"), Some(toml::Value::Array(words)) if !words.is_empty());
+    if !has_keywords || screens.contains_key(pattern) {
+        return;
+    }
+    let generic = rule.get("provider").and_then(toml::Value::as_str) == Some("generic");
+    let limit = match generic {
+        true => screen::DENSE_LIMIT_GENERIC,
+        false => screen::DENSE_LIMIT,
+    };
+    let Ok(hir) = window::parse_bytes(pattern) else {
+        return;
+    };
+    if let Some(dfa) = screen::dense_screen(&hir, limit) {
+        let big_endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big");
+        let (bytes, pad) = match big_endian {
+            true => dfa.to_bytes_big_endian(),
+            false => dfa.to_bytes_little_endian(),
+        };
+        screens.insert(pattern.to_string(), bytes[pad..].to_vec());
+    }
 }
 
 /// The rule file with `examples` and `negative_examples` removed from every rule, and windows
 /// narrowed. A file that does not parse is embedded as it is, so that the scan reports the
 /// problem with its position.
-fn without_examples(name: &str, text: &str) -> String {
+fn without_examples(name: &str, text: &str, screens: &mut BTreeMap<String, Vec<u8>>) -> String {
     let Ok(mut doc) = text.parse::<toml::Table>() else {
         println!("cargo:warning=rules/{name} is not valid TOML");
         return text.to_string();
@@ -55,6 +120,7 @@ fn without_examples(name: &str, text: &str) -> String {
             rule.remove("examples");
             rule.remove("negative_examples");
             narrow_windows(rule);
+            add_screen(rule, screens);
         }
     }
     toml::to_string(&doc).unwrap_or_else(|_| text.to_string())

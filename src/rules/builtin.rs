@@ -3,9 +3,28 @@
 
 use std::path::PathBuf;
 
+use regex_automata::dfa::dense;
+
 use super::{RuleError, RuleSet, RuleSetBuilder};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Bytes aligned for a DFA's transition table.
+#[repr(C, align(8))]
+struct Aligned<B: ?Sized>(B);
+
+include!(concat!(env!("OUT_DIR"), "/builtin_screens.rs"));
+
+/// The embedded dense screen of `pattern` (see `screen.rs`), if `build.rs` determinized one: a
+/// screen depends on the pattern alone, so any rule with a built-in pattern can use it.
+pub fn builtin_screen(pattern: &str) -> Option<dense::DFA<&'static [u32]>> {
+    let i = BUILTIN_SCREENS
+        .binary_search_by(|(p, _, _)| (*p).cmp(pattern))
+        .ok()?;
+    let (_, start, end) = BUILTIN_SCREENS[i];
+    let (dfa, _) = dense::DFA::from_bytes(SCREEN_BLOB.0.get(start..end)?).ok()?;
+    Some(dfa)
+}
 
 /// The embedded rule files as (file name, contents), without their examples.
 pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
@@ -31,8 +50,8 @@ pub fn load_ruleset(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, RuleErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::window;
     use crate::rules::{DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE, RuleFile, check_rule};
+    use crate::rules::{screen, window};
 
     fn source_dir() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules")
@@ -105,5 +124,61 @@ mod tests {
             .collect();
         on_disk.sort();
         assert_eq!(names, on_disk);
+    }
+
+    /// Every built-in pattern whose screen fits its size limit has that screen embedded, and on
+    /// the rule's examples and negative examples, from every offset, anchored and not, it finds
+    /// the same as the lazy screen a rule read at run time gets.
+    #[test]
+    fn embedded_screens_are_the_patterns_screens() {
+        use regex_automata::dfa::Automaton;
+        use regex_automata::{Anchored, Input};
+
+        let mut builder = RuleSetBuilder::new();
+        builder.add_path(&source_dir()).expect("rules/ loads");
+        let set = builder.build().expect("rules/ builds");
+        let (mut embedded, mut generic, mut generic_rules, mut rules) = (0, 0, 0, 0);
+        // Keyword-less rules search whole files with their full regex and need no screen.
+        for rule in set.rules().iter().filter(|r| !r.keywords.is_empty()) {
+            rules += 1;
+            generic_rules += usize::from(rule.provider == "generic");
+            let hir = window::parse_bytes(&rule.pattern).expect("pattern parses");
+            let limit = match rule.provider.as_str() {
+                "generic" => screen::DENSE_LIMIT_GENERIC,
+                _ => screen::DENSE_LIMIT,
+            };
+            let fits = screen::dense_screen(&hir, limit).is_some();
+            let Some(dense) = builtin_screen(&rule.pattern) else {
+                assert!(!fits, "{}: screen fits but is not embedded", rule.id);
+                continue;
+            };
+            assert!(fits, "{}: screen embedded but over its limit", rule.id);
+            embedded += 1;
+            generic += usize::from(rule.provider == "generic");
+            let lazy = screen::lazy_screen(&hir).expect("lazy screen");
+            let mut cache = lazy.create_cache();
+            for text in rule.examples.iter().chain(&rule.negative_examples) {
+                let hay = text.as_bytes();
+                for start in 0..=hay.len() {
+                    for anchored in [Anchored::No, Anchored::Yes] {
+                        let input = Input::new(hay)
+                            .range(start..)
+                            .anchored(anchored)
+                            .earliest(true);
+                        let found = dense.try_search_fwd(&input).map_err(|e| e.to_string());
+                        let expected = lazy
+                            .try_search_fwd(&mut cache, &input)
+                            .map_err(|e| e.to_string());
+                        assert_eq!(found, expected, "{} at {start} {anchored:?}", rule.id);
+                    }
+                }
+            }
+        }
+        // Most rules, and nearly all of the busy generic ones, have embedded screens.
+        assert!(embedded * 10 > rules * 6, "{embedded} of {rules} embedded");
+        assert!(
+            generic * 10 > generic_rules * 9,
+            "{generic} of {generic_rules} generic rules embedded"
+        );
     }
 }

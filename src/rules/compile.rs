@@ -12,14 +12,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use regex_automata::dfa::dense;
 use regex_automata::hybrid;
 use regex_automata::meta::Regex;
-use regex_automata::nfa::thompson;
 use regex_syntax::hir::{Hir, HirKind};
 use serde::Serialize;
 
 use super::RuleError;
+use super::builtin::builtin_screen;
 use super::prefilter::Prefilter;
+use super::screen::lazy_screen;
 use super::syntax::{RuleFile, RuleSyntax, SecretGroup};
 use crate::scan::checks::Check;
 
@@ -222,7 +224,7 @@ impl PathGlobs {
 pub struct CompiledPattern {
     /// Whether a search range holds a match; `None` for gitleaks rules without keywords, which
     /// search whole files with the full regex.
-    pub screen: Option<hybrid::dfa::DFA>,
+    pub screen: Option<Screen>,
     /// Bytes of windows a thread screens before it searches with the full regex directly.
     pub screen_bytes: usize,
     /// The full regex gets a literal prefilter.
@@ -238,10 +240,24 @@ pub struct CompiledPattern {
     pub at_line_start: bool,
 }
 
+/// A rule's screen (see `screen.rs`): embedded dense for built-in patterns where it is small,
+/// else lazy.
+#[derive(Debug)]
+pub enum Screen {
+    /// Determinized by `build.rs`.
+    Dense(dense::DFA<&'static [u32]>),
+    /// States built by each thread as its searches reach them.
+    Lazy(hybrid::dfa::DFA),
+}
+
 /// Bytes of byte windows a thread screens per rule before it turns to the full regex: about 50
 /// windows of the default size. On moby, 82 of the 148 rules a scan triggers open 20 windows or
 /// fewer, and never need the full regex unless one holds a match.
 pub const SCREEN_BYTES: usize = 16 * 1024;
+
+/// [`SCREEN_BYTES`] for a rule with an embedded dense screen. On aws-sdk-go, 48 byte-window rules
+/// pass 16 KB of windows, but none of the windows of most is longer than a few hundred bytes.
+pub const DENSE_SCREEN_BYTES: usize = 1024 * 1024;
 
 impl CompiledPattern {
     /// The full regex, building it on first use. Only an error that the rule's load-time check
@@ -371,7 +387,17 @@ pub fn compile_pattern(
         .contains(regex_syntax::hir::Look::StartLF);
     let screen = match screen_bytes {
         0 => None,
-        _ => Some(screen(&hir)?),
+        _ => Some(match builtin_screen(pattern) {
+            Some(dfa) => Screen::Dense(dfa),
+            None => Screen::Lazy(lazy_screen(&hir)?),
+        }),
+    };
+    // A dense screen costs nothing to build and searches about as fast as the full regex's lazy
+    // DFA, so only long runs of merged windows, where the literal prefilter skips ahead, pay for
+    // turning to the full regex.
+    let screen_bytes = match screen {
+        Some(Screen::Dense(_)) if screen_bytes == SCREEN_BYTES => DENSE_SCREEN_BYTES,
+        _ => screen_bytes,
     };
     let secret_group = capture_index(&hir, "secret").unwrap_or(usize::MAX);
     let compiled = CompiledPattern {
@@ -387,17 +413,6 @@ pub fn compile_pattern(
         compiled.full().map_err(String::clone)?;
     }
     Ok(compiled)
-}
-
-/// A forward lazy DFA over `hir` without capture groups.
-fn screen(hir: &Hir) -> Result<hybrid::dfa::DFA, String> {
-    let nfa = thompson::Compiler::new()
-        .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
-        .build_from_hir(hir)
-        .map_err(|e| e.to_string())?;
-    hybrid::dfa::DFA::builder()
-        .build_from_nfa(nfa)
-        .map_err(|e| e.to_string())
 }
 
 /// The index of the capture group called `name`.

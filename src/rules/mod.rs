@@ -7,13 +7,15 @@ mod builtin;
 mod compile;
 mod gitleaks;
 mod prefilter;
+mod screen;
 mod syntax;
 mod window;
 
 pub use builtin::{builtin_files, load_ruleset};
 pub use compile::{
     CompiledFilters, CompiledPattern, Confidence, DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE,
-    Rule, RuleId, RuleSet, RuleSetBuilder, SCREEN_BYTES, Trigger, check_rule, compile_pattern,
+    Rule, RuleId, RuleSet, RuleSetBuilder, SCREEN_BYTES, Screen, Trigger, check_rule,
+    compile_pattern,
 };
 pub use prefilter::{KeywordHit, Prefilter, PrefilterScratch};
 pub use syntax::{RuleFile, RuleSyntax, SecretGroup};

@@ -10,16 +10,17 @@
 //!
 //! A `Matcher` owns reusable buffers and is meant to live on one thread; create one per worker.
 
+use regex_automata::dfa::Automaton;
 use regex_automata::meta::Cache;
 use regex_automata::util::captures::Captures;
-use regex_automata::{Anchored, Input, hybrid};
+use regex_automata::{Anchored, HalfMatch, Input, hybrid};
 
 use crate::rules::{
-    CompiledPattern, Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Trigger,
+    CompiledPattern, Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Screen, Trigger,
 };
 use crate::scan::checks::{is_placeholder, shannon_entropy};
 
-/// A thread's scratch space for one rule's regex: the screen's lazy DFA cache, and the full
+/// A thread's scratch space for one rule's regex: a lazy screen's DFA cache, and the full
 /// regex's cache and capture slots once a window has passed the screen. Owning the caches (rather
 /// than taking them from the regex's internal pool on every search) saves a pool round trip per
 /// window, and on all but the first thread that uses a regex, a mutex.
@@ -33,7 +34,10 @@ struct Search {
 impl Search {
     fn new(compiled: &CompiledPattern) -> Search {
         Search {
-            screen: compiled.screen.as_ref().map(|dfa| dfa.create_cache()),
+            screen: match &compiled.screen {
+                Some(Screen::Lazy(dfa)) => Some(dfa.create_cache()),
+                _ => None,
+            },
             screened: 0,
             full: None,
         }
@@ -310,11 +314,17 @@ fn search_from(
     let mut input = Input::new(hay).range(range).anchored(anchored);
     // The screen stops at the first match state it reaches; an error (the lazy DFA giving up)
     // leaves the window to the full regex.
-    if let (Some(dfa), Some(cache)) = (&compiled.screen, &mut search.screen)
+    if let Some(screen) = &compiled.screen
         && search.screened < compiled.screen_bytes
     {
         search.screened = search.screened.saturating_add(end - input.start());
-        if let Ok(None) = dfa.try_search_fwd(cache, &input.clone().earliest(true)) {
+        let earliest = input.clone().earliest(true);
+        let verdict = match (screen, &mut search.screen) {
+            (Screen::Dense(dfa), _) => dfa.try_search_fwd(&earliest),
+            (Screen::Lazy(dfa), Some(cache)) => dfa.try_search_fwd(cache, &earliest),
+            (Screen::Lazy(_), None) => Ok(Some(HalfMatch::must(0, 0))),
+        };
+        if let Ok(None) = verdict {
             return;
         }
     }

@@ -1,0 +1,208 @@
+//! A rule's screen: the automaton that decides whether a window may hold a match, before the
+//! full regex (match start, capture groups) runs on it.
+//!
+//! A screen is a forward DFA without capture groups over a *widened* pattern (see [`widened`]):
+//! its language contains the pattern's, so a window it rejects holds no match, and a window it
+//! passes goes to the full regex, which has the exact pattern.
+//!
+//! Screens of the built-in rules are determinized by `build.rs` and embedded as dense DFAs
+//! ([`dense_screen`]), so a scan neither compiles their NFAs nor builds their states, once per
+//! thread, at run time. The patterns of rules read at run time get a lazy DFA
+//! ([`lazy_screen`]), and so do built-in patterns whose dense DFA would be too large.
+//!
+//! `build.rs` includes this file; it depends on `regex_automata`, `regex_syntax` and `std` only.
+
+use regex_automata::dfa::{StartKind, dense};
+use regex_automata::hybrid;
+use regex_automata::nfa::thompson::{self, NFA};
+use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
+
+/// Classes of at least this many bytes are wide (`.`, `[^\n]`, `[^"]`).
+const WIDE_CLASS: usize = 128;
+
+/// Repetitions whose upper bound exceeds this are long.
+const LONG_REPETITION: u32 = 16;
+
+// Used by build.rs, which includes this file, and by tests.
+#[cfg_attr(not(test), allow(dead_code))]
+/// Largest embedded dense screen of a rule, in bytes. With [`DENSE_LIMIT_GENERIC`], 268 of the
+/// 374 built-in rules with keywords have embedded screens, about 10 MB in all.
+pub const DENSE_LIMIT: usize = 256 * 1024;
+
+// Used by build.rs, which includes this file, and by tests.
+#[cfg_attr(not(test), allow(dead_code))]
+/// Largest embedded dense screen of a generic rule. Generic rules' keywords are common words, so
+/// their screens run on many windows in every repository, and building their lazy DFA states
+/// costs most.
+pub const DENSE_LIMIT_GENERIC: usize = 1024 * 1024;
+
+/// `hir` with every long bounded repetition of a wide class (`.{0,600}`, `[^\n]{0,120}`) made
+/// unbounded, and its minimum cut to at most 1. A DFA counts a bounded repetition with a state
+/// per position, and hundreds of states cost more to build than the windows they screen; the
+/// wider language lets only a few more windows through to the full regex, which has the exact
+/// bound.
+pub fn widened(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Repetition(rep) => {
+            let wide =
+                matches!(rep.sub.kind(), HirKind::Class(class) if class_width(class) >= WIDE_CLASS);
+            let widen = wide && rep.max.is_some_and(|max| max > LONG_REPETITION);
+            Hir::repetition(Repetition {
+                min: if widen { rep.min.min(1) } else { rep.min },
+                max: if widen { None } else { rep.max },
+                greedy: rep.greedy,
+                sub: Box::new(widened(&rep.sub)),
+            })
+        }
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            sub: Box::new(widened(&capture.sub)),
+            ..capture.clone()
+        }),
+        HirKind::Concat(items) => Hir::concat(items.iter().map(widened).collect()),
+        HirKind::Alternation(items) => Hir::alternation(items.iter().map(widened).collect()),
+        _ => hir.clone(),
+    }
+}
+
+/// Number of bytes (or code points) in a class.
+fn class_width(class: &Class) -> usize {
+    match class {
+        Class::Bytes(bytes) => bytes
+            .ranges()
+            .iter()
+            .map(|r| usize::from(r.end() - r.start()) + 1)
+            .sum(),
+        Class::Unicode(chars) => chars
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.end()) - u32::from(r.start())) as usize + 1)
+            .sum(),
+    }
+}
+
+/// The screen's NFA: the widened pattern, forward, without capture groups.
+pub fn screen_nfa(hir: &Hir) -> Result<NFA, String> {
+    thompson::Compiler::new()
+        .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+        .build_from_hir(&widened(hir))
+        .map_err(|e| e.to_string())
+}
+
+/// The screen as a lazy DFA, whose states each thread builds as its searches reach them.
+pub fn lazy_screen(hir: &Hir) -> Result<hybrid::dfa::DFA, String> {
+    hybrid::dfa::DFA::builder()
+        .build_from_nfa(screen_nfa(hir)?)
+        .map_err(|e| e.to_string())
+}
+
+// Used by build.rs, which includes this file, and by tests.
+#[cfg_attr(not(test), allow(dead_code))]
+/// The screen as a minimized dense DFA of at most `limit` bytes, searchable anchored and
+/// unanchored; `None` when it is larger or does not build.
+pub fn dense_screen(hir: &Hir, limit: usize) -> Option<dense::DFA<Vec<u32>>> {
+    let nfa = screen_nfa(hir).ok()?;
+    dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .start_kind(StartKind::Both)
+                .minimize(true)
+                .dfa_size_limit(Some(limit))
+                .determinize_size_limit(Some(limit.saturating_mul(8))),
+        )
+        .build_from_nfa(&nfa)
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::window::parse_bytes;
+    use regex_automata::dfa::Automaton;
+    use regex_automata::{Anchored, Input};
+
+    fn hir(pattern: &str) -> Hir {
+        parse_bytes(pattern).expect("pattern parses")
+    }
+
+    #[test]
+    fn widening_touches_only_long_repetitions_of_wide_classes() {
+        let cases = [
+            (r"a.{0,600}?b", r"a.*?b"),
+            (r"a[^\n]{0,120}b", r"a[^\n]*b"),
+            (r"a(?s:.{5,80})b", r"a(?s:.+)b"),
+            // Short bounds, narrow classes and exact token lengths stay.
+            (r"a.{0,16}b", r"a.{0,16}b"),
+            (r"[A-Za-z0-9_-]{24}", r"[A-Za-z0-9_-]{24}"),
+            (r"x[a-f0-9]{64}", r"x[a-f0-9]{64}"),
+        ];
+        for (pattern, expected) in cases {
+            let widened = widened(&hir(pattern));
+            // `a.{1,}` and `a.+` are one Hir; compare through a fresh parse of the expectation,
+            // which regex_syntax prints the same way.
+            assert_eq!(widened.to_string(), hir(expected).to_string(), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn a_widened_screen_passes_every_match_and_rejects_what_cannot_match() {
+        let pattern = r#"(?s)apps\.googleusercontent\.com".{0,600}?"client_secret":"(?P<secret>[A-Za-z0-9_-]{24})""#;
+        let screen = dense_screen(&hir(pattern), DENSE_LIMIT).expect("small dense screen");
+        let near =
+            br#"{"id":"1.apps.googleusercontent.com","client_secret":"GOCSPX-abcdefghijklmnopq"}"#;
+        let missing =
+            br#"{"id":"1.apps.googleusercontent.com","other":"GOCSPX-abcdefghijklmnopq"}"#;
+        let found = |hay: &[u8]| {
+            screen
+                .try_search_fwd(&Input::new(hay).earliest(true))
+                .expect("no quit bytes")
+                .is_some()
+        };
+        assert!(found(near));
+        assert!(!found(missing));
+        // 700 bytes apart: beyond the pattern's bound, but the screen is wider and lets it
+        // through to the full regex, which rejects it.
+        let far = format!(
+            r#"{{"id":"1.apps.googleusercontent.com",{}"client_secret":"GOCSPX-abcdefghijklmnopq"}}"#,
+            " ".repeat(700)
+        );
+        assert!(found(far.as_bytes()));
+    }
+
+    #[test]
+    fn dense_and_lazy_screens_agree_anchored_and_unanchored() {
+        let pattern = r#"(?i:secret|api[_.-]?key)\s*[:=]\s*["'](?P<secret>[A-Za-z0-9]{16,})["']"#;
+        let dense = dense_screen(&hir(pattern), DENSE_LIMIT).expect("small dense screen");
+        let lazy = lazy_screen(&hir(pattern)).expect("lazy screen");
+        let mut cache = lazy.create_cache();
+        let hays: [&[u8]; 5] = [
+            b"API_KEY = \"abcdefghijklmnop1234\"",
+            b"let x = 1; secret: 'A1b2C3d4E5f6G7h8'",
+            b"secret = \"short\"",
+            b"apikey=\"ABCDEFGHIJKLMNOPQRST\" trailing",
+            b"nothing to see here",
+        ];
+        for hay in hays {
+            for anchored in [Anchored::No, Anchored::Yes] {
+                for start in 0..hay.len() {
+                    let input = Input::new(hay)
+                        .range(start..)
+                        .anchored(anchored)
+                        .earliest(true);
+                    let d = dense.try_search_fwd(&input).expect("dense search");
+                    let l = lazy
+                        .try_search_fwd(&mut cache, &input)
+                        .expect("lazy search");
+                    assert_eq!(d, l, "{:?} from {start} {anchored:?}", hay.escape_ascii());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_screen_over_the_limit_is_not_built_dense() {
+        // Unanchored search for a 40-character token after one of many names: large.
+        let pattern = r"(?i:github|gitlab|bitbucket)[\w.-]{0,16}(?:token|secret)[\w.-]{0,8}\s*[:=]\s*([0-9a-f]{40})\b";
+        assert!(dense_screen(&hir(pattern), 4096).is_none());
+        assert!(lazy_screen(&hir(pattern)).is_ok());
+    }
+}
