@@ -209,15 +209,16 @@ impl PathGlobs {
 }
 
 /// A rule's compiled pattern, in two tiers. Most windows a keyword hit opens hold no match, and
-/// most rules a scan triggers never match at all, so a window is first screened by a forward
-/// lazy DFA without capture groups, which compiles in a fraction of the full regex's time. The
-/// full regex (match start, capture groups) is built from the same parse on the first window the
+/// most rules a scan triggers never match at all, so a window is first screened by a forward DFA
+/// without capture groups (see `screen.rs`): embedded at build time for most built-in patterns,
+/// else lazy, which compiles in a fraction of the full regex's time. The full regex (match start, capture groups) is built from the same parse on the first window the
 /// screen passes, and then searches that window as it would have without the screen.
 ///
 /// Byte windows merge into long runs where a rule's keyword is dense, and there the full regex's
 /// literal prefilter (with its reverse-suffix and inner-literal strategies, which a screen lacks)
 /// searches much faster. So a byte-window rule is screened only until a thread has searched
-/// [`SCREEN_BYTES`] of its windows; past that, the thread searches with the full regex directly.
+/// [`SCREEN_BYTES`] of its windows ([`DENSE_SCREEN_BYTES`] with an embedded screen); past that,
+/// the thread searches with the full regex directly.
 /// Line windows and searches anchored at a keyword hit are short and always screened; their full
 /// regex gets no literal prefilter.
 #[derive(Debug)]

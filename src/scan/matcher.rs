@@ -322,6 +322,7 @@ fn search_from(
         let verdict = match (screen, &mut search.screen) {
             (Screen::Dense(dfa), _) => dfa.try_search_fwd(&earliest),
             (Screen::Lazy(dfa), Some(cache)) => dfa.try_search_fwd(cache, &earliest),
+            // Not reached (`Search::new` makes a lazy screen's cache); the full regex decides.
             (Screen::Lazy(_), None) => Ok(Some(HalfMatch::must(0, 0))),
         };
         if let Ok(None) = verdict {
