@@ -179,13 +179,18 @@ impl DbError {
                 *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
                     || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
             }),
-            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
-                e.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ),
-            DbError::Sqlite(_) | DbError::Tls(_) => false,
+            DbError::Sqlite(e) => sqlite_busy(e),
+            DbError::Tls(_) => false,
         }
     }
+}
+
+/// Whether SQLite reports another connection holding a lock this one needs.
+fn sqlite_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Which engine a statement runs on, for the few places where SQL differs.
@@ -261,7 +266,18 @@ impl Db {
     pub fn open_sqlite(path: &Path) -> Result<Db, DbError> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Switching a new database to WAL can fail with "database is locked" without waiting
+        // for the busy handler, when scanners open a new ledger together: retry it for as long
+        // as the busy timeout would wait.
+        let deadline = std::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(e) if sqlite_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                result => break result?,
+            }
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Db::Sqlite(Box::new(conn)))

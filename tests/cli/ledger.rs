@@ -319,8 +319,9 @@ fn concurrent_scans_lose_nothing(l: &TestLedger) {
             .spawn()
             .unwrap()
     };
-    let (x, y) = (spawn(&a), spawn(&b));
-    for child in [x, y] {
+    // Two scanners per tree, all opening the new ledger at once; the repeated scans add nothing.
+    let children = [spawn(&a), spawn(&b), spawn(&a), spawn(&b)];
+    for child in children {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
