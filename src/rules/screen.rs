@@ -23,11 +23,14 @@ const WIDE_CLASS: usize = 128;
 /// Repetitions whose upper bound exceeds this are long.
 const LONG_REPETITION: u32 = 16;
 
+/// Repetitions of a class whose upper bound exceeds the lower by this much lose the upper bound.
+const RANGE_SLACK: u32 = 4;
+
 // Used by build.rs, which includes this file, and by tests.
 #[cfg_attr(not(test), allow(dead_code))]
-/// Largest embedded dense screen of a rule, in bytes. With [`DENSE_LIMIT_GENERIC`], 268 of the
-/// 374 built-in rules with keywords have embedded screens, about 10 MB in all.
-pub const DENSE_LIMIT: usize = 256 * 1024;
+/// Largest embedded dense screen of a rule, in bytes. With [`DENSE_LIMIT_GENERIC`], 349 of the
+/// 374 built-in rules with keywords have embedded screens, 15.6 MB in all.
+pub const DENSE_LIMIT: usize = 512 * 1024;
 
 // Used by build.rs, which includes this file, and by tests.
 #[cfg_attr(not(test), allow(dead_code))]
@@ -36,20 +39,35 @@ pub const DENSE_LIMIT: usize = 256 * 1024;
 /// costs most.
 pub const DENSE_LIMIT_GENERIC: usize = 1024 * 1024;
 
-/// `hir` with every long bounded repetition of a wide class (`.{0,600}`, `[^\n]{0,120}`) made
-/// unbounded, and its minimum cut to at most 1. A DFA counts a bounded repetition with a state
-/// per position, and hundreds of states cost more to build than the windows they screen; the
-/// wider language lets only a few more windows through to the full regex, which has the exact
-/// bound.
+/// `hir` with the upper bound dropped from every repetition of a class whose length may vary by
+/// [`RANGE_SLACK`] or more (`[\w.-]{0,16}` becomes `[\w.-]*`), and with the minimum of a long
+/// repetition of a wide class cut to at most 1 as well (`.{5,600}` becomes `.+`). A DFA counts a
+/// bounded repetition with a state per position, and where the repeated class overlaps what comes
+/// before it (a variable name after a keyword), with a state per *set* of positions: thousands of
+/// states that cost more to build than the windows they screen, and too many to embed. The wider
+/// language lets only a few more windows through to the full regex, which has the exact bounds.
+/// Exact counts (`[a-f0-9]{64}`), which make a screen selective, stay.
 pub fn widened(hir: &Hir) -> Hir {
     match hir.kind() {
         HirKind::Repetition(rep) => {
-            let wide =
-                matches!(rep.sub.kind(), HirKind::Class(class) if class_width(class) >= WIDE_CLASS);
-            let widen = wide && rep.max.is_some_and(|max| max > LONG_REPETITION);
+            let width = match rep.sub.kind() {
+                HirKind::Class(class) => Some(class_width(class)),
+                _ => None,
+            };
+            let ranged = width.is_some() && rep.max.is_some_and(|max| max >= rep.min + RANGE_SLACK);
+            let wide_and_long = width.is_some_and(|w| w >= WIDE_CLASS)
+                && rep.max.is_some_and(|max| max > LONG_REPETITION);
             Hir::repetition(Repetition {
-                min: if widen { rep.min.min(1) } else { rep.min },
-                max: if widen { None } else { rep.max },
+                min: if wide_and_long {
+                    rep.min.min(1)
+                } else {
+                    rep.min
+                },
+                max: if ranged || wide_and_long {
+                    None
+                } else {
+                    rep.max
+                },
                 greedy: rep.greedy,
                 sub: Box::new(widened(&rep.sub)),
             })
@@ -125,15 +143,19 @@ mod tests {
     }
 
     #[test]
-    fn widening_touches_only_long_repetitions_of_wide_classes() {
+    fn widening_drops_the_bounds_of_ranged_class_repetitions_only() {
         let cases = [
             (r"a.{0,600}?b", r"a.*?b"),
             (r"a[^\n]{0,120}b", r"a[^\n]*b"),
             (r"a(?s:.{5,80})b", r"a(?s:.+)b"),
-            // Short bounds, narrow classes and exact token lengths stay.
-            (r"a.{0,16}b", r"a.{0,16}b"),
+            (r"key[\w.-]{0,16}=", r"key[\w.-]*="),
+            (r"t[a-z0-9]{32,64}", r"t[a-z0-9]{32,}"),
+            (r"a.{0,16}b", r"a.*b"),
+            // Exact token lengths, small ranges and repetitions of more than a class stay.
             (r"[A-Za-z0-9_-]{24}", r"[A-Za-z0-9_-]{24}"),
             (r"x[a-f0-9]{64}", r"x[a-f0-9]{64}"),
+            (r"x[a-f0-9]{8,10}", r"x[a-f0-9]{8,10}"),
+            (r"(?:ab){0,16}", r"(?:ab){0,16}"),
         ];
         for (pattern, expected) in cases {
             let widened = widened(&hir(pattern));
