@@ -211,8 +211,9 @@ impl PathGlobs {
 /// A rule's compiled pattern, in two tiers. Most windows a keyword hit opens hold no match, and
 /// most rules a scan triggers never match at all, so a window is first screened by a forward DFA
 /// without capture groups (see `screen.rs`): embedded at build time for most built-in patterns,
-/// else lazy, which compiles in a fraction of the full regex's time. The full regex (match start, capture groups) is built from the same parse on the first window the
-/// screen passes, and then searches that window as it would have without the screen.
+/// else lazy, which compiles in a fraction of the full regex's time. The full regex (match start,
+/// capture groups) is built from the same parse on the first window the screen passes, and then
+/// searches that window as it would have without the screen.
 ///
 /// Byte windows merge into long runs where a rule's keyword is dense, and there the full regex's
 /// literal prefilter (with its reverse-suffix and inner-literal strategies, which a screen lacks)
@@ -256,8 +257,10 @@ pub enum Screen {
 /// fewer, and never need the full regex unless one holds a match.
 pub const SCREEN_BYTES: usize = 16 * 1024;
 
-/// [`SCREEN_BYTES`] for a rule with an embedded dense screen. On aws-sdk-go, 48 byte-window rules
-/// pass 16 KB of windows, but none of the windows of most is longer than a few hundred bytes.
+/// [`SCREEN_BYTES`] for a rule with an embedded dense screen, which costs nothing to build. On
+/// aws-sdk-go, 48 byte-window rules search 16 KB of windows, most of them in windows of a few
+/// hundred bytes, where the literal prefilter gains nothing over the screen; with this budget, the
+/// rules with embedded screens keep them to the end of the scan.
 pub const DENSE_SCREEN_BYTES: usize = 1024 * 1024;
 
 impl CompiledPattern {
@@ -939,6 +942,34 @@ confidence = "high"
 examples = ["x = demo_a1b2c3d4"]
 negative_examples = ["x = demo_short"]
 "#;
+
+    /// A rule whose pattern is a built-in one gets the embedded dense screen and its larger
+    /// budget, wherever the rule comes from; any other pattern gets a lazy screen.
+    #[test]
+    fn built_in_patterns_get_embedded_screens() {
+        let builtin = crate::rules::load_ruleset(true, &[]).expect("built-in rules load");
+        let dense = builtin
+            .rules()
+            .iter()
+            .filter(|r| !r.keywords.is_empty())
+            .find_map(|r| {
+                let compiled = r.compiled()?;
+                matches!(compiled.screen, Some(Screen::Dense(_))).then_some((r, compiled))
+            })
+            .expect("a built-in rule with an embedded screen");
+        let (rule, compiled) = dense;
+        let expected_budget = match rule.lines_after.is_some() || rule.starts_at_keyword {
+            true => usize::MAX,
+            false => DENSE_SCREEN_BYTES,
+        };
+        assert_eq!(compiled.screen_bytes, expected_budget, "{}", rule.id);
+        let copy = compile_pattern(&rule.pattern, SCREEN_BYTES, true).expect("compiles");
+        assert!(matches!(copy.screen, Some(Screen::Dense(_))));
+        assert_eq!(copy.screen_bytes, DENSE_SCREEN_BYTES);
+        let own = compile_pattern(r"\bdemo_[a-z0-9]{8}\b", SCREEN_BYTES, true).expect("compiles");
+        assert!(matches!(own.screen, Some(Screen::Lazy(_))));
+        assert_eq!(own.screen_bytes, SCREEN_BYTES);
+    }
 
     #[test]
     fn good_rule_loads_and_maps_keyword() {
