@@ -89,11 +89,8 @@ fn add_screen(rule: &toml::Table, screens: &mut BTreeMap<String, Vec<u8>>) {
     if !has_keywords || screens.contains_key(pattern) {
         return;
     }
-    let generic = rule.get("provider").and_then(toml::Value::as_str) == Some("generic");
-    let limit = match generic {
-        true => screen::DENSE_LIMIT_GENERIC,
-        false => screen::DENSE_LIMIT,
-    };
+    let provider = rule.get("provider").and_then(toml::Value::as_str);
+    let limit = screen::dense_limit(provider.unwrap_or_default());
     let Ok(hir) = window::parse_bytes(pattern) else {
         return;
     };

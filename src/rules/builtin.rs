@@ -143,11 +143,7 @@ mod tests {
             rules += 1;
             generic_rules += usize::from(rule.provider == "generic");
             let hir = window::parse_bytes(&rule.pattern).expect("pattern parses");
-            let limit = match rule.provider.as_str() {
-                "generic" => screen::DENSE_LIMIT_GENERIC,
-                _ => screen::DENSE_LIMIT,
-            };
-            let fits = screen::dense_screen(&hir, limit).is_some();
+            let fits = screen::dense_screen(&hir, screen::dense_limit(&rule.provider)).is_some();
             let Some(dense) = builtin_screen(&rule.pattern) else {
                 assert!(!fits, "{}: screen fits but is not embedded", rule.id);
                 continue;

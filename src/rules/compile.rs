@@ -326,14 +326,14 @@ impl Rule {
 /// Compiles a rule's pattern and finds its secret group.
 pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
     // Gitleaks rules without keywords search whole files: no screen. Line windows and anchored
-    // searches: always screened, no literal prefilter. Byte windows: screened up to the budget.
+    // searches: always screened, no literal prefilter. Byte windows: screened up to a budget.
     let lines = rule.lines_after.is_some() || rule.starts_at_keyword;
-    let screen_bytes = match (rule.keywords.is_empty(), lines) {
-        (true, _) => 0,
-        (false, true) => usize::MAX,
-        (false, false) => SCREEN_BYTES,
+    let screening = match (rule.keywords.is_empty(), lines) {
+        (true, _) => Screening::None,
+        (false, true) => Screening::Always,
+        (false, false) => Screening::Budgeted,
     };
-    let mut compiled = compile_pattern(&rule.pattern, screen_bytes, !lines)?;
+    let mut compiled = compile_pattern(&rule.pattern, screening, !lines)?;
     let groups = compiled.hir.properties().explicit_captures_len() + 1;
     compiled.secret_group = match rule.secret_group {
         SecretGroup::Named => compiled.secret_group,
@@ -375,13 +375,25 @@ fn compile_all(patterns: &[String], what: &str) -> Result<Vec<Regex>, String> {
         .collect()
 }
 
+/// Which windows of a rule are screened before its full regex runs (see [`CompiledPattern`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screening {
+    /// None: the full regex searches whole files.
+    None,
+    /// Every window: lines and searches anchored at a keyword hit.
+    Always,
+    /// Byte windows, until a thread has screened [`SCREEN_BYTES`] of them
+    /// ([`DENSE_SCREEN_BYTES`] with an embedded screen).
+    Budgeted,
+}
+
 /// Compiles a rule pattern in byte mode with ASCII classes: secrets are ASCII, and byte mode lets
-/// the regex run over files that are not valid UTF-8. With a nonzero `screen_bytes`, only the
-/// screen is built now (see [`CompiledPattern`]); otherwise the full regex is. `literal_prefilter`
-/// gives the full regex a literal prefilter, which pays off on long windows only.
+/// the regex run over files that are not valid UTF-8. When windows are screened, only the screen
+/// is built now (see [`CompiledPattern`]); otherwise the full regex is. `literal_prefilter` gives
+/// the full regex a literal prefilter, which pays off on long windows only.
 pub fn compile_pattern(
     pattern: &str,
-    screen_bytes: usize,
+    screening: Screening,
     literal_prefilter: bool,
 ) -> Result<CompiledPattern, String> {
     let hir = parse_bytes(pattern)?;
@@ -389,9 +401,9 @@ pub fn compile_pattern(
         .properties()
         .look_set_prefix()
         .contains(regex_syntax::hir::Look::StartLF);
-    let screen = match screen_bytes {
-        0 => None,
-        _ => Some(match builtin_screen(pattern) {
+    let screen = match screening {
+        Screening::None => None,
+        Screening::Always | Screening::Budgeted => Some(match builtin_screen(pattern) {
             Some(dfa) => Screen::Dense(dfa),
             None => Screen::Lazy(lazy_screen(&hir)?),
         }),
@@ -399,9 +411,11 @@ pub fn compile_pattern(
     // A dense screen costs nothing to build and searches about as fast as the full regex's lazy
     // DFA, so only long runs of merged windows, where the literal prefilter skips ahead, pay for
     // turning to the full regex.
-    let screen_bytes = match screen {
-        Some(Screen::Dense(_)) if screen_bytes == SCREEN_BYTES => DENSE_SCREEN_BYTES,
-        _ => screen_bytes,
+    let screen_bytes = match (screening, &screen) {
+        (Screening::None, _) => 0,
+        (Screening::Always, _) => usize::MAX,
+        (Screening::Budgeted, Some(Screen::Dense(_))) => DENSE_SCREEN_BYTES,
+        (Screening::Budgeted, _) => SCREEN_BYTES,
     };
     let secret_group = capture_index(&hir, "secret").unwrap_or(usize::MAX);
     let compiled = CompiledPattern {
@@ -963,10 +977,11 @@ negative_examples = ["x = demo_short"]
             false => DENSE_SCREEN_BYTES,
         };
         assert_eq!(compiled.screen_bytes, expected_budget, "{}", rule.id);
-        let copy = compile_pattern(&rule.pattern, SCREEN_BYTES, true).expect("compiles");
+        let copy = compile_pattern(&rule.pattern, Screening::Budgeted, true).expect("compiles");
         assert!(matches!(copy.screen, Some(Screen::Dense(_))));
         assert_eq!(copy.screen_bytes, DENSE_SCREEN_BYTES);
-        let own = compile_pattern(r"\bdemo_[a-z0-9]{8}\b", SCREEN_BYTES, true).expect("compiles");
+        let own =
+            compile_pattern(r"\bdemo_[a-z0-9]{8}\b", Screening::Budgeted, true).expect("compiles");
         assert!(matches!(own.screen, Some(Screen::Lazy(_))));
         assert_eq!(own.screen_bytes, SCREEN_BYTES);
     }

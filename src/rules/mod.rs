@@ -14,7 +14,7 @@ mod window;
 pub use builtin::{builtin_files, load_ruleset};
 pub use compile::{
     CompiledFilters, CompiledPattern, Confidence, DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE,
-    Rule, RuleId, RuleSet, RuleSetBuilder, SCREEN_BYTES, Screen, Trigger, check_rule,
+    Rule, RuleId, RuleSet, RuleSetBuilder, SCREEN_BYTES, Screen, Screening, Trigger, check_rule,
     compile_pattern,
 };
 pub use prefilter::{KeywordHit, Prefilter, PrefilterScratch};

@@ -26,18 +26,24 @@ const LONG_REPETITION: u32 = 16;
 /// Repetitions of a class whose upper bound exceeds the lower by this much lose the upper bound.
 const RANGE_SLACK: u32 = 4;
 
-// Used by build.rs, which includes this file, and by tests.
-#[cfg_attr(not(test), allow(dead_code))]
 /// Largest embedded dense screen of a rule, in bytes. With [`DENSE_LIMIT_GENERIC`], 349 of the
 /// 374 built-in rules with keywords have embedded screens, 15.6 MB in all.
-pub const DENSE_LIMIT: usize = 512 * 1024;
+const DENSE_LIMIT: usize = 512 * 1024;
 
-// Used by build.rs, which includes this file, and by tests.
-#[cfg_attr(not(test), allow(dead_code))]
 /// Largest embedded dense screen of a generic rule. Generic rules' keywords are common words, so
 /// their screens run on many windows in every repository, and building their lazy DFA states
 /// costs most.
-pub const DENSE_LIMIT_GENERIC: usize = 1024 * 1024;
+const DENSE_LIMIT_GENERIC: usize = 1024 * 1024;
+
+// Used by build.rs, which includes this file, and by tests.
+#[cfg_attr(not(test), allow(dead_code))]
+/// Largest embedded dense screen of a rule of `provider`, in bytes.
+pub fn dense_limit(provider: &str) -> usize {
+    match provider {
+        "generic" => DENSE_LIMIT_GENERIC,
+        _ => DENSE_LIMIT,
+    }
+}
 
 /// `hir` with the upper bound dropped from every repetition of a class whose length may vary by
 /// [`RANGE_SLACK`] or more (`[\w.-]{0,16}` becomes `[\w.-]*`), and with the minimum of a long

@@ -13,35 +13,21 @@
 use regex_automata::dfa::Automaton;
 use regex_automata::meta::Cache;
 use regex_automata::util::captures::Captures;
-use regex_automata::{Anchored, HalfMatch, Input, hybrid};
+use regex_automata::{Anchored, Input, hybrid};
 
-use crate::rules::{
-    CompiledPattern, Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Screen, Trigger,
-};
+use crate::rules::{Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Screen, Trigger};
 use crate::scan::checks::{is_placeholder, shannon_entropy};
 
 /// A thread's scratch space for one rule's regex: a lazy screen's DFA cache, and the full
 /// regex's cache and capture slots once a window has passed the screen. Owning the caches (rather
 /// than taking them from the regex's internal pool on every search) saves a pool round trip per
 /// window, and on all but the first thread that uses a regex, a mutex.
+#[derive(Default)]
 struct Search {
     screen: Option<hybrid::dfa::Cache>,
     /// Bytes this thread has screened for the rule.
     screened: usize,
     full: Option<(Cache, Captures)>,
-}
-
-impl Search {
-    fn new(compiled: &CompiledPattern) -> Search {
-        Search {
-            screen: match &compiled.screen {
-                Some(Screen::Lazy(dfa)) => Some(dfa.create_cache()),
-                _ => None,
-            },
-            screened: 0,
-            full: None,
-        }
-    }
 }
 
 /// One accepted regex match: the rule and the byte span of the secret (and of the whole match).
@@ -67,7 +53,7 @@ pub struct Matcher<'r> {
     /// Rules that have windows for the current blob.
     touched: Vec<usize>,
     /// Per rule: this thread's regex cache and capture slots, created on first use.
-    searches: Vec<Option<Search>>,
+    searches: Vec<Search>,
     /// Scratch space for overlap resolution.
     cluster: Vec<RawMatch>,
     /// Scratch space for the keyword prefilter.
@@ -84,7 +70,7 @@ impl<'r> Matcher<'r> {
             rules,
             windows: vec![Vec::new(); n],
             touched: Vec::new(),
-            searches: (0..n).map(|_| None).collect(),
+            searches: (0..n).map(|_| Search::default()).collect(),
             cluster: Vec::new(),
             prefilter: PrefilterScratch::default(),
             off: vec![false; n],
@@ -103,11 +89,9 @@ impl<'r> Matcher<'r> {
         for i in 0..self.touched.len() {
             let r = self.touched[i];
             let rule = &self.rules.rules()[r];
-            if let Some(compiled) = rule.compiled() {
-                let search = self.searches[r].get_or_insert_with(|| Search::new(compiled));
-                for &window in &self.windows[r] {
-                    search_window(rule, r, hay, window, search, out);
-                }
+            let search = &mut self.searches[r];
+            for &window in &self.windows[r] {
+                search_window(rule, r, hay, window, search, out);
             }
             self.windows[r].clear();
         }
@@ -319,11 +303,12 @@ fn search_from(
     {
         search.screened = search.screened.saturating_add(end - input.start());
         let earliest = input.clone().earliest(true);
-        let verdict = match (screen, &mut search.screen) {
-            (Screen::Dense(dfa), _) => dfa.try_search_fwd(&earliest),
-            (Screen::Lazy(dfa), Some(cache)) => dfa.try_search_fwd(cache, &earliest),
-            // Not reached (`Search::new` makes a lazy screen's cache); the full regex decides.
-            (Screen::Lazy(_), None) => Ok(Some(HalfMatch::must(0, 0))),
+        let verdict = match screen {
+            Screen::Dense(dfa) => dfa.try_search_fwd(&earliest),
+            Screen::Lazy(dfa) => {
+                let cache = search.screen.get_or_insert_with(|| dfa.create_cache());
+                dfa.try_search_fwd(cache, &earliest)
+            }
         };
         if let Ok(None) = verdict {
             return;
@@ -411,9 +396,6 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
     let Some(keywords) = Prefilter::new(&rule.keywords) else {
         return Vec::new();
     };
-    let Some(compiled) = rule.compiled() else {
-        return Vec::new();
-    };
     let mut windows = Vec::new();
     if rule.keywords.is_empty() {
         windows.push((0, text.len()));
@@ -422,7 +404,7 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
     keywords.find(text, &mut PrefilterScratch::default(), |hit| {
         add_window(&mut windows, &trigger, text, hit.start, hit.end);
     });
-    let mut search = Search::new(compiled);
+    let mut search = Search::default();
     let mut out = Vec::new();
     for window in windows {
         search_window(rule, 0, text, window, &mut search, &mut out);
