@@ -52,18 +52,23 @@ fn main() {
     write_screens(Path::new(&out_dir), &screens);
 }
 
+/// Dense screens by pattern and whether they are searched anchored only.
+type Screens = BTreeMap<(String, bool), Vec<u8>>;
+
 /// Writes the dense screens as one blob (`screens.bin`, each DFA at an 8-byte aligned offset, in
-/// the target's byte order) and their index by pattern (`builtin_screens.rs`), sorted for binary
-/// search.
-fn write_screens(out_dir: &Path, screens: &BTreeMap<String, Vec<u8>>) {
+/// the target's byte order) and their index by pattern and anchoring (`builtin_screens.rs`),
+/// sorted for binary search.
+fn write_screens(out_dir: &Path, screens: &Screens) {
     let mut blob = Vec::new();
     let mut index = String::from(
-        "/// Dense screens of built-in patterns: (pattern, start, end) in `SCREEN_BLOB`, sorted by pattern.\npub static BUILTIN_SCREENS: &[(&str, usize, usize)] = &[\n",
+        "/// Dense screens of built-in patterns: (pattern, anchored only, start, end) in `SCREEN_BLOB`,\n/// sorted by pattern and anchoring.\npub static BUILTIN_SCREENS: &[(&str, bool, usize, usize)] = &[\n",
     );
-    for (pattern, bytes) in screens {
+    for ((pattern, anchored_only), bytes) in screens {
         let start = blob.len();
         blob.extend_from_slice(bytes);
-        writeln!(index, "    ({pattern:?}, {start}, {}),", blob.len()).expect("write to string");
+        let end = blob.len();
+        writeln!(index, "    ({pattern:?}, {anchored_only}, {start}, {end}),")
+            .expect("write to string");
         blob.resize(blob.len().next_multiple_of(8), 0);
     }
     index.push_str("];\n");
@@ -79,35 +84,41 @@ fn write_screens(out_dir: &Path, screens: &BTreeMap<String, Vec<u8>>) {
 }
 
 /// Determinizes the screen of a rule's pattern, if it is small enough to embed: keyword-less
-/// rules search whole files with their full regex and need none.
-fn add_screen(rule: &toml::Table, screens: &mut BTreeMap<String, Vec<u8>>) {
+/// rules search whole files with their full regex and need none. A rule searched anchored only
+/// (at its keyword hits, or at line starts) gets a screen without unanchored start states.
+fn add_screen(rule: &toml::Table, screens: &mut Screens) {
     let Some(pattern) = rule.get("pattern").and_then(toml::Value::as_str) else {
         return;
     };
     let has_keywords =
         matches!(rule.get("keywords"), Some(toml::Value::Array(words)) if !words.is_empty());
-    if !has_keywords || screens.contains_key(pattern) {
+    let Ok(hir) = window::parse_bytes(pattern) else {
+        return;
+    };
+    let at_keyword = rule.get("starts_at_keyword").and_then(toml::Value::as_bool) == Some(true);
+    let key = (
+        pattern.to_string(),
+        at_keyword || screen::at_line_start(&hir),
+    );
+    if !has_keywords || screens.contains_key(&key) {
         return;
     }
     let provider = rule.get("provider").and_then(toml::Value::as_str);
     let limit = screen::dense_limit(provider.unwrap_or_default());
-    let Ok(hir) = window::parse_bytes(pattern) else {
-        return;
-    };
-    if let Some(dfa) = screen::dense_screen(&hir, limit) {
+    if let Some(dfa) = screen::dense_screen(&hir, limit, key.1) {
         let big_endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big");
         let (bytes, pad) = match big_endian {
             true => dfa.to_bytes_big_endian(),
             false => dfa.to_bytes_little_endian(),
         };
-        screens.insert(pattern.to_string(), bytes[pad..].to_vec());
+        screens.insert(key, bytes[pad..].to_vec());
     }
 }
 
 /// The rule file with `examples` and `negative_examples` removed from every rule, and windows
 /// narrowed. A file that does not parse is embedded as it is, so that the scan reports the
 /// problem with its position.
-fn without_examples(name: &str, text: &str, screens: &mut BTreeMap<String, Vec<u8>>) -> String {
+fn without_examples(name: &str, text: &str, screens: &mut Screens) -> String {
     let Ok(mut doc) = text.parse::<toml::Table>() else {
         println!("cargo:warning=rules/{name} is not valid TOML");
         return text.to_string();
@@ -124,7 +135,8 @@ fn without_examples(name: &str, text: &str, screens: &mut BTreeMap<String, Vec<u
 }
 
 /// Sets `window_before` and `window_after` to what the rule's pattern needs, when that is
-/// narrower than declared. A rule this cannot read is left for the scan's validation to report.
+/// narrower than declared, and `starts_at_keyword` when every match starts with a keyword. A
+/// rule this cannot read is left for the scan's validation to report.
 fn narrow_windows(rule: &mut toml::Table) {
     let text = |key: &str| rule.get(key).and_then(toml::Value::as_str);
     let side = |key: &str, default: usize| match rule.get(key) {
@@ -146,10 +158,14 @@ fn narrow_windows(rule: &mut toml::Table) {
     ) else {
         return;
     };
+    let anchored = window::starts_with_keyword(pattern, &keywords);
     if let Some((before, after)) = window::narrowed(pattern, &keywords, before, after) {
         for (key, value) in [("window_before", before), ("window_after", after)] {
             let value = i64::try_from(value).unwrap_or(i64::MAX);
             rule.insert(key.to_string(), toml::Value::Integer(value));
         }
+    }
+    if anchored {
+        rule.insert("starts_at_keyword".to_string(), toml::Value::Boolean(true));
     }
 }

@@ -15,13 +15,14 @@ struct Aligned<B: ?Sized>(B);
 
 include!(concat!(env!("OUT_DIR"), "/builtin_screens.rs"));
 
-/// The embedded dense screen of `pattern` (see `screen.rs`), if `build.rs` determinized one: a
-/// screen depends on the pattern alone, so any rule with a built-in pattern can use it.
-pub fn builtin_screen(pattern: &str) -> Option<dense::DFA<&'static [u32]>> {
+/// The embedded dense screen of `pattern`, searched anchored only or not (see `screen.rs`), if
+/// `build.rs` determinized one: a screen depends on the pattern and its anchoring alone, so any
+/// rule with a built-in pattern can use it.
+pub fn builtin_screen(pattern: &str, anchored_only: bool) -> Option<dense::DFA<&'static [u32]>> {
     let i = BUILTIN_SCREENS
-        .binary_search_by(|(p, _, _)| (*p).cmp(pattern))
+        .binary_search_by(|&(p, a, _, _)| (p, a).cmp(&(pattern, anchored_only)))
         .ok()?;
-    let (_, start, end) = BUILTIN_SCREENS[i];
+    let (_, _, start, end) = BUILTIN_SCREENS[i];
     let (dfa, _) = dense::DFA::from_bytes(SCREEN_BLOB.0.get(start..end)?).ok()?;
     Some(dfa)
 }
@@ -76,7 +77,7 @@ mod tests {
     }
 
     /// Every field but the examples of every rule, as parsed from `text`; with `narrow`, the
-    /// windows narrowed as `build.rs` narrows them.
+    /// windows narrowed and the searches anchored at keywords as `build.rs` does.
     fn without_examples(text: &str, narrow: bool) -> Vec<String> {
         let file: RuleFile = toml::from_str(text).expect("rule file parses");
         file.rules
@@ -91,6 +92,8 @@ mod tests {
                 {
                     (r.window_before, r.window_after) = (Some(b), Some(a));
                 }
+                r.starts_at_keyword |=
+                    narrow && window::starts_with_keyword(&r.pattern, &r.keywords);
                 format!("{r:?}")
             })
             .collect()
@@ -127,8 +130,9 @@ mod tests {
     }
 
     /// Every built-in pattern whose screen fits its size limit has that screen embedded, and on
-    /// the rule's examples and negative examples, from every offset, anchored and not, it finds
-    /// the same as the lazy screen a rule read at run time gets.
+    /// the rule's examples and negative examples, from every offset, anchored and (unless the
+    /// rule searches anchored only) not, it finds the same as the lazy screen a rule read at run
+    /// time gets.
     #[test]
     fn embedded_screens_are_the_patterns_screens() {
         use regex_automata::dfa::Automaton;
@@ -143,8 +147,10 @@ mod tests {
             rules += 1;
             generic_rules += usize::from(rule.provider == "generic");
             let hir = window::parse_bytes(&rule.pattern).expect("pattern parses");
-            let fits = screen::dense_screen(&hir, screen::dense_limit(&rule.provider)).is_some();
-            let Some(dense) = builtin_screen(&rule.pattern) else {
+            let anchored_only = rule.starts_at_keyword || screen::at_line_start(&hir);
+            let limit = screen::dense_limit(&rule.provider);
+            let fits = screen::dense_screen(&hir, limit, anchored_only).is_some();
+            let Some(dense) = builtin_screen(&rule.pattern, anchored_only) else {
                 assert!(!fits, "{}: screen fits but is not embedded", rule.id);
                 continue;
             };
@@ -152,11 +158,15 @@ mod tests {
             embedded += 1;
             generic += usize::from(rule.provider == "generic");
             let lazy = screen::lazy_screen(&hir).expect("lazy screen");
+            let modes: &[Anchored] = match anchored_only {
+                true => &[Anchored::Yes],
+                false => &[Anchored::No, Anchored::Yes],
+            };
             let mut cache = lazy.create_cache();
             for text in rule.examples.iter().chain(&rule.negative_examples) {
                 let hay = text.as_bytes();
                 for start in 0..=hay.len() {
-                    for anchored in [Anchored::No, Anchored::Yes] {
+                    for &anchored in modes {
                         let input = Input::new(hay)
                             .range(start..)
                             .anchored(anchored)

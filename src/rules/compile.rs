@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::RuleError;
 use super::builtin::builtin_screen;
 use super::prefilter::Prefilter;
-use super::screen::lazy_screen;
+use super::screen::{self, lazy_screen};
 use super::syntax::{RuleFile, RuleSyntax, SecretGroup};
 use crate::scan::checks::Check;
 
@@ -333,7 +333,7 @@ pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
         (false, true) => Screening::Always,
         (false, false) => Screening::Budgeted,
     };
-    let mut compiled = compile_pattern(&rule.pattern, screening, !lines)?;
+    let mut compiled = compile_pattern(&rule.pattern, screening, rule.starts_at_keyword)?;
     let groups = compiled.hir.properties().explicit_captures_len() + 1;
     compiled.secret_group = match rule.secret_group {
         SecretGroup::Named => compiled.secret_group,
@@ -389,24 +389,26 @@ pub enum Screening {
 
 /// Compiles a rule pattern in byte mode with ASCII classes: secrets are ASCII, and byte mode lets
 /// the regex run over files that are not valid UTF-8. When windows are screened, only the screen
-/// is built now (see [`CompiledPattern`]); otherwise the full regex is. `literal_prefilter` gives
-/// the full regex a literal prefilter, which pays off on long windows only.
+/// is built now (see [`CompiledPattern`]); otherwise the full regex is. The full regex gets a
+/// literal prefilter unless every window is screened: it pays off on long windows only. A rule
+/// searched `at_keyword` hits, like a pattern that starts at a line start, is searched anchored
+/// only, and its screen has no unanchored start.
 pub fn compile_pattern(
     pattern: &str,
     screening: Screening,
-    literal_prefilter: bool,
+    at_keyword: bool,
 ) -> Result<CompiledPattern, String> {
     let hir = parse_bytes(pattern)?;
-    let at_line_start = hir
-        .properties()
-        .look_set_prefix()
-        .contains(regex_syntax::hir::Look::StartLF);
+    let at_line_start = screen::at_line_start(&hir);
+    let anchored_only = at_keyword || at_line_start;
     let screen = match screening {
         Screening::None => None,
-        Screening::Always | Screening::Budgeted => Some(match builtin_screen(pattern) {
-            Some(dfa) => Screen::Dense(dfa),
-            None => Screen::Lazy(lazy_screen(&hir)?),
-        }),
+        Screening::Always | Screening::Budgeted => {
+            Some(match builtin_screen(pattern, anchored_only) {
+                Some(dfa) => Screen::Dense(dfa),
+                None => Screen::Lazy(lazy_screen(&hir)?),
+            })
+        }
     };
     // A dense screen costs nothing to build and searches about as fast as the full regex's lazy
     // DFA, so only long runs of merged windows, where the literal prefilter skips ahead, pay for
@@ -421,7 +423,7 @@ pub fn compile_pattern(
     let compiled = CompiledPattern {
         screen,
         screen_bytes,
-        literal_prefilter,
+        literal_prefilter: screening != Screening::Always,
         hir,
         regex: OnceLock::new(),
         secret_group,
@@ -791,8 +793,9 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
     Ok(files)
 }
 
-/// Narrows a rule's windows to what its pattern needs (see `window.rs`). `build.rs` has done this
-/// for the built-in rules; rule files read at run time are narrowed as they load.
+/// Narrows a rule's windows to what its pattern needs, and anchors its searches at keyword hits
+/// when every match starts with a keyword (see `window.rs`). `build.rs` has done this for the
+/// built-in rules; rule files read at run time are narrowed as they load.
 fn narrow_windows(rule: &mut Rule) {
     if let Some((before, after)) = super::window::narrowed(
         &rule.pattern,
@@ -803,6 +806,7 @@ fn narrow_windows(rule: &mut Rule) {
         rule.window_before = before;
         rule.window_after = after;
     }
+    rule.starts_at_keyword |= super::window::starts_with_keyword(&rule.pattern, &rule.keywords);
 }
 
 fn validate(origin: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
@@ -977,11 +981,11 @@ negative_examples = ["x = demo_short"]
             false => DENSE_SCREEN_BYTES,
         };
         assert_eq!(compiled.screen_bytes, expected_budget, "{}", rule.id);
-        let copy = compile_pattern(&rule.pattern, Screening::Budgeted, true).expect("compiles");
+        let copy = compile_pattern(&rule.pattern, Screening::Budgeted, false).expect("compiles");
         assert!(matches!(copy.screen, Some(Screen::Dense(_))));
         assert_eq!(copy.screen_bytes, DENSE_SCREEN_BYTES);
         let own =
-            compile_pattern(r"\bdemo_[a-z0-9]{8}\b", Screening::Budgeted, true).expect("compiles");
+            compile_pattern(r"\bdemo_[a-z0-9]{8}\b", Screening::Budgeted, false).expect("compiles");
         assert!(matches!(own.screen, Some(Screen::Lazy(_))));
         assert_eq!(own.screen_bytes, SCREEN_BYTES);
     }
@@ -995,11 +999,15 @@ negative_examples = ["x = demo_short"]
     }
 
     #[test]
-    fn rule_files_read_at_run_time_get_narrowed_windows() {
-        // `\b demo_ [a-z0-9]{8} \b` is 13 bytes at most and holds its 5-byte keyword.
+    fn rule_files_read_at_run_time_get_narrowed_windows_and_anchored_searches() {
+        // `\b demo_ [a-z0-9]{8} \b` is 13 bytes at most and starts with its 5-byte keyword.
         let set = one(GOOD).unwrap();
         let rule = &set.rules()[0];
         assert_eq!((rule.window_before, rule.window_after), (8, 8));
+        assert!(rule.starts_at_keyword);
+        let bounded = GOOD.replace(r"\b(?P<secret>", r"(?:^|[^a-z])(?P<secret>");
+        let set = one(&bounded).unwrap();
+        assert!(!set.rules()[0].starts_at_keyword);
         let wide = GOOD.replace("demo_[a-z0-9]{8}", "demo_[a-z0-9]{8,}");
         let set = one(&wide).unwrap();
         let rule = &set.rules()[0];

@@ -112,7 +112,26 @@ pub fn screen_nfa(hir: &Hir) -> Result<NFA, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The screen as a lazy DFA, whose states each thread builds as its searches reach them.
+/// Whether a pattern's matches can only start at the line start a search begins at (`(?m)^`
+/// first): such a pattern is tried anchored at each line start.
+pub fn at_line_start(hir: &Hir) -> bool {
+    hir.properties()
+        .look_set_prefix()
+        .contains(regex_syntax::hir::Look::StartLF)
+}
+
+/// The start states a screen needs. A screen searched only anchored (at keyword hits or line
+/// starts) leaves out the unanchored start and every state only it reaches: a smaller DFA, which
+/// a scan's many short anchored searches find in the caches more often.
+fn start_kind(anchored_only: bool) -> StartKind {
+    match anchored_only {
+        true => StartKind::Anchored,
+        false => StartKind::Both,
+    }
+}
+
+/// The screen as a lazy DFA, whose states each thread builds as its searches reach them (an
+/// anchored search builds anchored states only).
 pub fn lazy_screen(hir: &Hir) -> Result<hybrid::dfa::DFA, String> {
     hybrid::dfa::DFA::builder()
         .build_from_nfa(screen_nfa(hir)?)
@@ -121,14 +140,14 @@ pub fn lazy_screen(hir: &Hir) -> Result<hybrid::dfa::DFA, String> {
 
 // Used by build.rs, which includes this file, and by tests.
 #[cfg_attr(not(test), allow(dead_code))]
-/// The screen as a minimized dense DFA of at most `limit` bytes, searchable anchored and
-/// unanchored; `None` when it is larger or does not build.
-pub fn dense_screen(hir: &Hir, limit: usize) -> Option<dense::DFA<Vec<u32>>> {
+/// The screen as a minimized dense DFA of at most `limit` bytes, searchable anchored, and
+/// unanchored unless `anchored_only`; `None` when it is larger or does not build.
+pub fn dense_screen(hir: &Hir, limit: usize, anchored_only: bool) -> Option<dense::DFA<Vec<u32>>> {
     let nfa = screen_nfa(hir).ok()?;
     dense::Builder::new()
         .configure(
             dense::Config::new()
-                .start_kind(StartKind::Both)
+                .start_kind(start_kind(anchored_only))
                 .minimize(true)
                 .dfa_size_limit(Some(limit))
                 .determinize_size_limit(Some(limit.saturating_mul(8))),
@@ -174,7 +193,7 @@ mod tests {
     #[test]
     fn a_widened_screen_passes_every_match_and_rejects_what_cannot_match() {
         let pattern = r#"(?s)apps\.googleusercontent\.com".{0,600}?"client_secret":"(?P<secret>[A-Za-z0-9_-]{24})""#;
-        let screen = dense_screen(&hir(pattern), DENSE_LIMIT).expect("small dense screen");
+        let screen = dense_screen(&hir(pattern), DENSE_LIMIT, false).expect("small dense screen");
         let near =
             br#"{"id":"1.apps.googleusercontent.com","client_secret":"GOCSPX-abcdefghijklmnopq"}"#;
         let missing =
@@ -199,7 +218,7 @@ mod tests {
     #[test]
     fn dense_and_lazy_screens_agree_anchored_and_unanchored() {
         let pattern = r#"(?i:secret|api[_.-]?key)\s*[:=]\s*["'](?P<secret>[A-Za-z0-9]{16,})["']"#;
-        let dense = dense_screen(&hir(pattern), DENSE_LIMIT).expect("small dense screen");
+        let dense = dense_screen(&hir(pattern), DENSE_LIMIT, false).expect("small dense screen");
         let lazy = lazy_screen(&hir(pattern)).expect("lazy screen");
         let mut cache = lazy.create_cache();
         let hays: [&[u8]; 5] = [
@@ -230,7 +249,7 @@ mod tests {
     fn a_screen_over_the_limit_is_not_built_dense() {
         // Unanchored search for a 40-character token after one of many names: large.
         let pattern = r"(?i:github|gitlab|bitbucket)[\w.-]{0,16}(?:token|secret)[\w.-]{0,8}\s*[:=]\s*([0-9a-f]{40})\b";
-        assert!(dense_screen(&hir(pattern), 4096).is_none());
+        assert!(dense_screen(&hir(pattern), 4096, false).is_none());
         assert!(lazy_screen(&hir(pattern)).is_ok());
     }
 }

@@ -46,6 +46,78 @@ pub fn narrowed(
     (reach < before || reach < after).then_some((before.min(reach), after.min(reach)))
 }
 
+/// Whether every match of `pattern` starts with one of `keywords` (ASCII case-insensitively, as
+/// the keyword prefilter finds them). Then every match starts at a keyword hit, and the regex can
+/// be tried anchored at each hit instead of over the window around it: a try stops where the
+/// text stops fitting the pattern, a few bytes on in most code, where a search of the window
+/// runs over all of it. `false` when the pattern does not parse or the proof fails.
+pub fn starts_with_keyword(pattern: &str, keywords: &[String]) -> bool {
+    let Ok(hir) = parse_bytes(pattern) else {
+        return false;
+    };
+    let folded: Vec<Vec<u8>> = keywords
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .filter(|k| !k.is_empty())
+        .collect();
+    !folded.is_empty() && prefix_starts(&flatten(&hir), vec![Vec::new()], &folded)
+}
+
+/// Whether every match of `items` (a concatenation) starts with a keyword, given that `run` holds
+/// every way its start may already be spelled. An item with too many spellings to expand is split:
+/// an alternation into its branches, each carrying on with the items after it, a repetition into
+/// no repeat and a first one.
+fn prefix_starts(items: &[&Hir], run: Vec<Vec<u8>>, keywords: &[Vec<u8>]) -> bool {
+    if let Some(verdict) = prefix_verdict(&run, keywords) {
+        return verdict;
+    }
+    let Some((item, rest)) = items.split_first() else {
+        return false;
+    };
+    if let Some(next) = strings(item).and_then(|set| product(&run, &set)) {
+        return prefix_starts(rest, next, keywords);
+    }
+    match item.kind() {
+        HirKind::Alternation(branches) => branches.iter().all(|branch| {
+            let mut items = flatten(branch);
+            items.extend_from_slice(rest);
+            prefix_starts(&items, run.clone(), keywords)
+        }),
+        HirKind::Capture(capture) => {
+            let mut items = flatten(&capture.sub);
+            items.extend_from_slice(rest);
+            prefix_starts(&items, run, keywords)
+        }
+        // Without a repeat, the items after it; with one, its first repeat, and the items after
+        // the repetition only when it repeats at most once (further repeats are not expanded).
+        HirKind::Repetition(rep) => {
+            let skipped = rep.min > 0 || prefix_starts(rest, run.clone(), keywords);
+            let mut items = flatten(&rep.sub);
+            if rep.max == Some(1) {
+                items.extend_from_slice(rest);
+            }
+            skipped && prefix_starts(&items, run, keywords)
+        }
+        _ => false,
+    }
+}
+
+/// `Some(true)` when every spelling starts with a keyword, `Some(false)` when one can no longer
+/// come to (it neither starts with a keyword nor is the start of one), `None` while undecided.
+fn prefix_verdict(run: &[Vec<u8>], keywords: &[Vec<u8>]) -> Option<bool> {
+    let mut decided = true;
+    for spelling in run {
+        if keywords.iter().any(|k| spelling.starts_with(k)) {
+            continue;
+        }
+        if !keywords.iter().any(|k| k.starts_with(spelling)) {
+            return Some(false);
+        }
+        decided = false;
+    }
+    decided.then_some(true)
+}
+
 /// Most strings a literal run expands to (`[Kk][Ee][Yy]` is one string once case is folded,
 /// `(?:ghp|gho|ghu)_` three) before the analysis gives up on it.
 const MAX_STRINGS: usize = 64;
@@ -280,6 +352,54 @@ mod tests {
         // Invalid pattern, no keywords.
         assert_eq!(reach(r"ghp_(", &["ghp_"]), None);
         assert_eq!(reach(r"ghp_[a-z]{4}", &[]), None);
+    }
+
+    fn anchored(pattern: &str, keywords: &[&str]) -> bool {
+        let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        starts_with_keyword(pattern, &keywords)
+    }
+
+    #[test]
+    fn a_pattern_that_starts_with_its_keywords_is_anchored() {
+        let twilio = r#"(?i:twilio|api[_-]?key|[_-]sid)[\w.-]{0,24}["']?\s*[:=]\s*(?P<secret>SK[a-f0-9]{32})"#;
+        let keywords = ["twilio", "_sid", "-sid", "api_key", "apikey", "api-key"];
+        assert!(anchored(twilio, &keywords));
+        // A look-around first matches no text.
+        assert!(anchored(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]));
+        // The keyword is the start of a longer literal, or spans a literal and an optional part.
+        assert!(anchored(r"(?i)github_token=[a-f0-9]{40}", &["github_"]));
+        let mysql = r"(?i:(?:mysql|mariadb)(?:\+[a-z0-9]+)?)://[^:@]+:(?P<secret>[^@]+)@";
+        assert!(anchored(
+            mysql,
+            &["mysql://", "mysql+", "mariadb://", "mariadb+"]
+        ));
+    }
+
+    #[test]
+    fn no_anchoring_without_proof() {
+        // A spelling of the pattern that is no keyword: `cf-key` with only `cf_key` given.
+        assert!(!anchored(r"(?i:cf[_-]key)=[a-f0-9]{37}", &["cf_key"]));
+        assert!(!anchored(
+            r"(?i:twilio|sid)=SK[a-f0-9]{32}",
+            &["twilio", "_sid"]
+        ));
+        // An optional part before the keyword, a boundary byte, the keyword as context.
+        assert!(!anchored(
+            r"(?:eth_)?private_key=[a-f0-9]{64}",
+            &["private_key"]
+        ));
+        assert!(!anchored(
+            r"(?:^|[^A-Za-z0-9])ghp_[A-Za-z0-9]{36}",
+            &["ghp_"]
+        ));
+        assert!(!anchored(r"(?m)^[ \t]*secret=\S+", &["secret"]));
+        assert!(!anchored(r"[A-Za-z0-9/+]{40}", &["aws"]));
+        // The keyword can be cut short by the text: `mysql+` then a name, without `mysql+` given.
+        let mysql = r"(?i:mysql(?:\+[a-z0-9]+)?)://";
+        assert!(!anchored(mysql, &["mysql://"]));
+        // Invalid pattern, no keywords.
+        assert!(!anchored(r"ghp_(", &["ghp_"]));
+        assert!(!anchored(r"ghp_[a-z]{4}", &[]));
     }
 
     #[test]
