@@ -16,9 +16,10 @@ use super::record;
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, GlobalArgs, is_broken_pipe};
 use crate::report::sanitize::sanitize;
 use crate::report::{Format, ReportContext, write_report};
+use crate::rules::RuleId;
 use crate::rules::{Confidence, RuleSet, load_ruleset};
 use crate::scan::ignore::IgnoreList;
-use crate::scan::{Finding, Summary};
+use crate::scan::{Finding, Span, Summary};
 use crate::source::Event;
 use crate::source::git::state::{StateDir, StateStore};
 use crate::source::git::{GitMode, GitOptions, mark_still_at_head, scan_repo};
@@ -468,8 +469,25 @@ fn filter_and_sort(c: &mut Collected, min: MinConfidence) {
     c.findings.retain(|f| min.admits(f.confidence));
     c.summary.findings_below_confidence = (before - c.findings.len()) as u64;
     c.summary.findings = c.findings.len() as u64;
-    c.findings
-        .sort_by(|a, b| (&a.path, a.span, &a.rule_id).cmp(&(&b.path, b.span, &b.rule_id)));
+    // Repository, blob and commit settle ties between history findings at one path and place,
+    // so that a report does not depend on the order the workers finished in.
+    c.findings.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+}
+
+/// Where a finding sorts in a report.
+fn order_key(
+    f: &Finding,
+) -> (
+    &str,
+    Span,
+    &RuleId,
+    Option<&str>,
+    Option<&str>,
+    Option<&str>,
+) {
+    let commit = f.commit.as_ref().map(|c| c.id.as_str());
+    let (repo, blob) = (f.repository.as_deref(), f.blob.as_deref());
+    (&f.path, f.span, &f.rule_id, repo, blob, commit)
 }
 
 fn write_output(args: &ScanArgs, rules: &RuleSet, c: &Collected) -> Result<()> {
@@ -513,5 +531,32 @@ mod tests {
         assert_eq!(parse_size("1G"), Ok(1 << 30));
         assert!(parse_size("ten").is_err());
         assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    /// The same secret at the same place of a path in two blobs of a history: the report lists
+    /// them by blob, whichever worker sent its finding first.
+    #[test]
+    fn ties_sort_by_blob_and_commit() {
+        let rules = crate::rules::load_ruleset(true, &[]).expect("built-in rules");
+        let mut scanner = crate::scan::BlobScanner::new(&rules);
+        let found = scanner.scan(
+            "app.env",
+            b"GITHUB_TOKEN=ghp_R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        let with_blob = |blob: &str| {
+            let mut f = found[0].clone();
+            f.blob = Some(blob.to_string());
+            f
+        };
+        for order in [["b2", "a1"], ["a1", "b2"]] {
+            let mut c = Collected {
+                findings: order.iter().map(|b| with_blob(b)).collect(),
+                ..Collected::default()
+            };
+            filter_and_sort(&mut c, MinConfidence::Medium);
+            let blobs: Vec<_> = c.findings.iter().map(|f| f.blob.as_deref()).collect();
+            assert_eq!(blobs, [Some("a1"), Some("b2")]);
+        }
     }
 }

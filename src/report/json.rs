@@ -90,13 +90,18 @@ pub fn write_json(
     findings: &[Finding],
     ctx: &ReportContext<'_>,
 ) -> io::Result<()> {
-    let doc = json!({
+    let mut doc = json!({
         "type": "report",
         "version": JSON_FORMAT_VERSION,
         "tool": tool_json(),
-        "findings": findings.iter().map(|f| finding_json(f, ctx.show_secrets)).collect::<Vec<_>>(),
+        "findings": [],
         "summary": summary_json(ctx),
     });
+    // Moved in, not given to `json!`, which would serialize every finding's value into a copy.
+    doc["findings"] = findings
+        .iter()
+        .map(|f| finding_json(f, ctx.show_secrets))
+        .collect();
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

@@ -20,11 +20,7 @@ const SCHEMA: &str =
 /// Builds the SARIF document for `findings`.
 pub fn sarif_document(findings: &[Finding], ctx: &ReportContext<'_>) -> Value {
     let (rules, index) = rule_descriptors(findings, ctx.rules);
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| result(f, &index, ctx.show_secrets))
-        .collect();
-    json!({
+    let mut doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -35,7 +31,7 @@ pub fn sarif_document(findings: &[Finding], ctx: &ReportContext<'_>) -> Value {
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
-            "results": results,
+            "results": [],
             "invocations": [{
                 "executionSuccessful": ctx.summary.errors == 0,
                 "toolExecutionNotifications": ctx.errors.iter().map(|e| json!({
@@ -44,7 +40,13 @@ pub fn sarif_document(findings: &[Finding], ctx: &ReportContext<'_>) -> Value {
                 })).collect::<Vec<_>>(),
             }],
         }],
-    })
+    });
+    // Moved in, not given to `json!`, which would serialize every result into a copy.
+    doc["runs"][0]["results"] = findings
+        .iter()
+        .map(|f| result(f, &index, ctx.show_secrets))
+        .collect();
+    doc
 }
 
 /// Writes the SARIF document.
