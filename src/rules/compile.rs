@@ -1003,7 +1003,7 @@ negative_examples = ["x = demo_short"]
         // `\b demo_ [a-z0-9]{8} \b` is 13 bytes at most and starts with its 5-byte keyword.
         let set = one(GOOD).unwrap();
         let rule = &set.rules()[0];
-        assert_eq!((rule.window_before, rule.window_after), (8, 8));
+        assert_eq!((rule.window_before, rule.window_after), (0, 8));
         assert!(rule.starts_at_keyword);
         let bounded = GOOD.replace(r"\b(?P<secret>", r"(?:^|[^a-z])(?P<secret>");
         let set = one(&bounded).unwrap();

@@ -4,7 +4,9 @@
 //! `L` bytes, a match around a hit of a keyword of length `k` starts at most `L - k` bytes before
 //! the hit and ends at most `L - k` bytes after it. A window that large finds every match the
 //! rule's declared window finds, and for short tokens it is much smaller than the default window,
-//! so fewer windows merge into long runs for the regex to search.
+//! so fewer windows merge into long runs for the regex to search. Where the keyword sits at a
+//! known place in the match (a token that starts with it), the two sides are bounded apart: a
+//! match of `(?:^|[^A-Za-z0-9])ghp_[A-Za-z0-9]{36}` starts at most 1 byte before its hit.
 //!
 //! The proof is syntactic and conservative: a keyword must appear inside a literal run of the
 //! pattern that every match passes through (`ghp_` in `ghp_[A-Za-z0-9]{36}`, `-us` in
@@ -40,10 +42,65 @@ pub fn narrowed(
     before: usize,
     after: usize,
 ) -> Option<(usize, usize)> {
-    let longest = keyword_match_len(&parse_bytes(pattern).ok()?, keywords)?;
+    let hir = parse_bytes(pattern).ok()?;
+    let longest = keyword_match_len(&hir, keywords)?;
     let shortest_keyword = keywords.iter().map(String::len).filter(|&n| n > 0).min()?;
     let reach = longest.saturating_sub(shortest_keyword);
-    (reach < before || reach < after).then_some((before.min(reach), after.min(reach)))
+    let (b, a) =
+        placed_reach(&hir, keywords).map_or((reach, reach), |(b, a)| (b.min(reach), a.min(reach)));
+    (b < before || a < after).then_some((before.min(b), after.min(a)))
+}
+
+/// `(before, after)` from where the keyword sits in the match, when a run of the top-level items
+/// spells one in every match: a match starts at most the items before the run plus the run's
+/// bytes before its first keyword ahead of that keyword, and ends at most the run's bytes after
+/// it plus the items after the run behind it. A token that starts with its keyword after a
+/// boundary byte (`(?:^|[^A-Za-z0-9])pat\.[A-Za-z0-9]{22}...`) needs 1 byte before its hit.
+fn placed_reach(hir: &Hir, keywords: &[String]) -> Option<(usize, usize)> {
+    let folded: Vec<Vec<u8>> = keywords
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let items = flatten(hir);
+    let run = keyword_run(&items, &folded)?;
+    let max_len = |items: &[&Hir]| -> Option<usize> {
+        items.iter().try_fold(0usize, |sum, h| {
+            sum.checked_add(h.properties().maximum_len()?)
+        })
+    };
+    let mut ahead = 0;
+    let mut behind = 0;
+    for spelling in &run.spellings {
+        let (at, len) = folded
+            .iter()
+            .filter_map(|k| find(spelling, k).map(|at| (at, k.len())))
+            .min()?;
+        ahead = ahead.max(at);
+        behind = behind.max(spelling.len() - at - len);
+    }
+    // A repetition cut after its first repeat: the repeats after it.
+    let rest_of_repetition = match run.cut {
+        Some(rep) => {
+            let whole = rep.properties().maximum_len()?;
+            let first = match rep.kind() {
+                HirKind::Repetition(r) => r.sub.properties().maximum_len()?,
+                _ => 0,
+            };
+            whole.saturating_sub(first)
+        }
+        None => 0,
+    };
+    let before = max_len(&items[..run.first])?.checked_add(ahead)?;
+    let after = max_len(&items[run.end..])?
+        .checked_add(behind)?
+        .checked_add(rest_of_repetition)?;
+    Some((before, after))
+}
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Whether every match of `pattern` starts with one of `keywords` (ASCII case-insensitively, as
@@ -166,33 +223,52 @@ fn flatten(hir: &Hir) -> Vec<&Hir> {
     }
 }
 
-/// Whether some run of consecutive items expands to strings that all contain a keyword. A
+/// Whether some run of consecutive items expands to strings that all contain a keyword.
+fn run_contains(items: &[&Hir], keywords: &[Vec<u8>]) -> bool {
+    keyword_run(items, keywords).is_some()
+}
+
+/// A run of consecutive items of a concatenation whose spellings all contain a keyword.
+struct Run<'h> {
+    /// Index of the run's first item.
+    first: usize,
+    /// Index after the run's last item.
+    end: usize,
+    /// Every spelling of the run, lowercased.
+    spellings: Vec<Vec<u8>>,
+    /// The run's last item, when it is a repetition of which the spellings hold the first
+    /// repeat only.
+    cut: Option<&'h Hir>,
+}
+
+/// The first run of consecutive items that expands to strings that all contain a keyword. A
 /// repetition too long to expand may end a run with its first repeat (`KEY` then `[0-9A-F]` of
 /// `KEY[0-9A-F]{32}`).
-fn run_contains(items: &[&Hir], keywords: &[Vec<u8>]) -> bool {
-    (0..items.len()).any(|first| {
+fn keyword_run<'h>(items: &[&'h Hir], keywords: &[Vec<u8>]) -> Option<Run<'h>> {
+    (0..items.len()).find_map(|first| {
         let mut run = vec![Vec::new()];
-        for item in &items[first..] {
-            let (set, last) = match (strings(item), item.kind()) {
-                (Some(set), _) => (set, false),
-                (None, HirKind::Repetition(rep)) if rep.min >= 1 => match strings(&rep.sub) {
-                    Some(set) => (set, true),
-                    None => return false,
-                },
-                (None, _) => return false,
+        for (i, &item) in items.iter().enumerate().skip(first) {
+            let (set, cut) = match (strings(item), item.kind()) {
+                (Some(set), _) => (set, None),
+                (None, HirKind::Repetition(rep)) if rep.min >= 1 => {
+                    (strings(&rep.sub)?, Some(item))
+                }
+                (None, _) => return None,
             };
-            let Some(next) = product(&run, &set) else {
-                return false;
-            };
-            run = next;
+            run = product(&run, &set)?;
             if all_contain(&run, keywords) {
-                return true;
+                return Some(Run {
+                    first,
+                    end: i + 1,
+                    spellings: run,
+                    cut,
+                });
             }
-            if last {
-                return false;
+            if cut.is_some() {
+                return None;
             }
         }
-        false
+        None
     })
 }
 
@@ -304,16 +380,21 @@ mod tests {
 
     #[test]
     fn a_token_that_starts_with_its_keyword() {
-        // 40 bytes at most, the keyword 4 of them.
-        assert_eq!(reach(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]), Some((36, 36)));
+        // 40 bytes at most, the keyword the first 4 of them.
+        assert_eq!(reach(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]), Some((0, 36)));
         // Case-insensitive pattern, keyword in another case.
-        assert_eq!(reach(r"(?i)token_[a-z]{4}", &["TOKEN_"]), Some((4, 4)));
+        assert_eq!(reach(r"(?i)token_[a-z]{4}", &["TOKEN_"]), Some((0, 4)));
+        // After a boundary byte: one byte before the hit, the rest of the token after it.
+        let harness =
+            r"(?:^|[^A-Za-z0-9_.-])(?P<secret>(?:pat|sat)\.[A-Za-z0-9_-]{22})(?:[^A-Za-z0-9_.-]|$)";
+        assert_eq!(reach(harness, &["pat.", "sat."]), Some((1, 23)));
     }
 
     #[test]
     fn a_keyword_inside_or_at_the_end_of_the_match() {
         let mailchimp = r"(?:^|[^A-Za-z0-9])(?P<secret>[a-f0-9]{32}-us\d{1,2})(?:[^A-Za-z0-9]|$)";
-        assert_eq!(reach(mailchimp, &["-us"]), Some((36, 36)));
+        // The boundary byte and 32 bytes before the keyword, 2 digits and a boundary after it.
+        assert_eq!(reach(mailchimp, &["-us"]), Some((33, 3)));
         // The keyword spans a literal and the first repeat of a class: KEY then [0-9A-F].
         let telnyx = r"(?P<secret>KEY[0-9A-F]{32}_[A-Za-z0-9]{22})";
         let keys: Vec<String> = "0123456789ABCDEF"
@@ -321,18 +402,26 @@ mod tests {
             .map(|c| format!("KEY{c}"))
             .collect();
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        assert_eq!(reach(telnyx, &keys), Some((54, 54)));
+        assert_eq!(reach(telnyx, &keys), Some((0, 54)));
         // Each branch of an alternation carries one of the keywords.
         assert_eq!(
             reach(
                 r"(?:ghp|gho|ghu)_[A-Za-z0-9]{36}",
                 &["ghp_", "gho_", "ghu_"]
             ),
-            Some((36, 36))
+            Some((0, 36))
         );
         // An optional separator expands to every spelling.
         assert_eq!(
             reach(r"api[_-]?key[0-9]{4}", &["apikey", "api_key", "api-key"]),
+            Some((0, 4))
+        );
+        // A keyword inside a nested group: no placement, the same reach on both sides.
+        assert_eq!(
+            reach(
+                r"(?:x(?:ghp_|gho_)[a-z]{4}|gho_[a-z]{5})",
+                &["ghp_", "gho_"]
+            ),
             Some((5, 5))
         );
     }
@@ -405,10 +494,8 @@ mod tests {
     #[test]
     fn never_wider_than_declared() {
         let keywords = vec!["ghp_".to_string()];
-        assert_eq!(
-            narrowed("ghp_[a-z]{36}", &keywords, 10, 300),
-            Some((10, 36))
-        );
-        assert_eq!(narrowed("ghp_[a-z]{36}", &keywords, 10, 20), None);
+        assert_eq!(narrowed("ghp_[a-z]{36}", &keywords, 10, 300), Some((0, 36)));
+        assert_eq!(narrowed("ghp_[a-z]{36}", &keywords, 10, 20), Some((0, 20)));
+        assert_eq!(narrowed("ghp_[a-z]{36}", &keywords, 0, 20), None);
     }
 }
