@@ -240,6 +240,9 @@ pub struct CompiledPattern {
     /// Every match starts at the start of a line (the pattern begins with `(?m)^`), so a search
     /// may try line starts only, each anchored.
     pub at_line_start: bool,
+    /// A literal every match holds (see `window::required_literal`): a window of a search that is
+    /// not anchored at its hit is searched only if it holds the literal.
+    pub required: Option<memchr::memmem::Finder<'static>>,
 }
 
 /// A rule's screen (see `screen.rs`): embedded dense for built-in patterns where it is small,
@@ -334,6 +337,11 @@ pub fn compile_rule_pattern(rule: &Rule) -> Result<CompiledPattern, String> {
         (false, false) => Screening::Budgeted,
     };
     let mut compiled = compile_pattern(&rule.pattern, screening, rule.starts_at_keyword)?;
+    // A search anchored at its hit stops within a few bytes; a gate would read the whole window.
+    if screening != Screening::None && !rule.starts_at_keyword {
+        compiled.required = super::window::required_literal(&compiled.hir, &rule.keywords)
+            .map(|literal| memchr::memmem::Finder::new(&literal).into_owned());
+    }
     let groups = compiled.hir.properties().explicit_captures_len() + 1;
     compiled.secret_group = match rule.secret_group {
         SecretGroup::Named => compiled.secret_group,
@@ -428,6 +436,7 @@ pub fn compile_pattern(
         regex: OnceLock::new(),
         secret_group,
         at_line_start,
+        required: None,
     };
     if compiled.screen.is_none() {
         compiled.full().map_err(String::clone)?;

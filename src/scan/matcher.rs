@@ -266,6 +266,11 @@ fn search_window(
     if rule.starts_at_keyword {
         return search_at(start, Anchored::Yes);
     }
+    if let Some(required) = &compiled.required
+        && required.find(&hay[start..end]).is_none()
+    {
+        return;
+    }
     if !compiled.at_line_start {
         return search_at(start, Anchored::No);
     }
