@@ -96,10 +96,7 @@ fn add_screen(rule: &toml::Table, screens: &mut Screens) {
         return;
     };
     let at_keyword = rule.get("starts_at_keyword").and_then(toml::Value::as_bool) == Some(true);
-    let key = (
-        pattern.to_string(),
-        at_keyword || screen::at_line_start(&hir),
-    );
+    let key = (pattern.to_string(), screen::anchored_only(&hir, at_keyword));
     if !has_keywords || screens.contains_key(&key) {
         return;
     }

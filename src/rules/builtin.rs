@@ -147,7 +147,7 @@ mod tests {
             rules += 1;
             generic_rules += usize::from(rule.provider == "generic");
             let hir = window::parse_bytes(&rule.pattern).expect("pattern parses");
-            let anchored_only = rule.starts_at_keyword || screen::at_line_start(&hir);
+            let anchored_only = screen::anchored_only(&hir, rule.starts_at_keyword);
             let limit = screen::dense_limit(&rule.provider);
             let fits = screen::dense_screen(&hir, limit, anchored_only).is_some();
             let Some(dense) = builtin_screen(&rule.pattern, anchored_only) else {

@@ -408,7 +408,7 @@ pub fn compile_pattern(
 ) -> Result<CompiledPattern, String> {
     let hir = parse_bytes(pattern)?;
     let at_line_start = screen::at_line_start(&hir);
-    let anchored_only = at_keyword || at_line_start;
+    let anchored_only = screen::anchored_only(&hir, at_keyword);
     let screen = match screening {
         Screening::None => None,
         Screening::Always | Screening::Budgeted => {

@@ -120,6 +120,12 @@ pub fn at_line_start(hir: &Hir) -> bool {
         .contains(regex_syntax::hir::Look::StartLF)
 }
 
+/// Whether a pattern's screen is only ever searched anchored: at keyword hits, for a rule that
+/// starts at its keyword, or at line starts, for a pattern that begins there.
+pub fn anchored_only(hir: &Hir, starts_at_keyword: bool) -> bool {
+    starts_at_keyword || at_line_start(hir)
+}
+
 /// The start states a screen needs. A screen searched only anchored (at keyword hits or line
 /// starts) leaves out the unanchored start and every state only it reaches: a smaller DFA, which
 /// a scan's many short anchored searches find in the caches more often.
