@@ -16,7 +16,7 @@
 //! scan does not parse every pattern at start-up; rule files given at run time are narrowed when
 //! they load. It depends on `regex_syntax` and `std` only.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Repetition};
 
 /// Default number of bytes before a keyword hit where a match may start.
 pub const DEFAULT_WINDOW_BEFORE: usize = 64;
@@ -57,11 +57,7 @@ pub fn narrowed(
 /// it plus the items after the run behind it. A token that starts with its keyword after a
 /// boundary byte (`(?:^|[^A-Za-z0-9])pat\.[A-Za-z0-9]{22}...`) needs 1 byte before its hit.
 fn placed_reach(hir: &Hir, keywords: &[String]) -> Option<(usize, usize)> {
-    let folded: Vec<Vec<u8>> = keywords
-        .iter()
-        .map(|k| k.as_bytes().to_ascii_lowercase())
-        .filter(|k| !k.is_empty())
-        .collect();
+    let folded = folded(keywords);
     let items = flatten(hir);
     let run = keyword_run(&items, &folded)?;
     let max_len = |items: &[&Hir]| -> Option<usize> {
@@ -82,12 +78,8 @@ fn placed_reach(hir: &Hir, keywords: &[String]) -> Option<(usize, usize)> {
     // A repetition cut after its first repeat: the repeats after it.
     let rest_of_repetition = match run.cut {
         Some(rep) => {
-            let whole = rep.properties().maximum_len()?;
-            let first = match rep.kind() {
-                HirKind::Repetition(r) => r.sub.properties().maximum_len()?,
-                _ => 0,
-            };
-            whole.saturating_sub(first)
+            let repeats = usize::try_from(rep.max?).ok()?.saturating_sub(1);
+            repeats.checked_mul(rep.sub.properties().maximum_len()?)?
         }
         None => 0,
     };
@@ -98,9 +90,18 @@ fn placed_reach(hir: &Hir, keywords: &[String]) -> Option<(usize, usize)> {
     Some((before, after))
 }
 
-/// Where `needle` first occurs in `hay`.
+/// Where `needle` (not empty) first occurs in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The keywords lowercased, as the keyword prefilter matches them, without empty ones.
+fn folded(keywords: &[String]) -> Vec<Vec<u8>> {
+    keywords
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .filter(|k| !k.is_empty())
+        .collect()
 }
 
 /// Whether every match of `pattern` starts with one of `keywords` (ASCII case-insensitively, as
@@ -112,11 +113,7 @@ pub fn starts_with_keyword(pattern: &str, keywords: &[String]) -> bool {
     let Ok(hir) = parse_bytes(pattern) else {
         return false;
     };
-    let folded: Vec<Vec<u8>> = keywords
-        .iter()
-        .map(|k| k.as_bytes().to_ascii_lowercase())
-        .filter(|k| !k.is_empty())
-        .collect();
+    let folded = folded(keywords);
     !folded.is_empty() && prefix_starts(&flatten(&hir), vec![Vec::new()], &folded)
 }
 
@@ -179,10 +176,7 @@ fn prefix_verdict(run: &[Vec<u8>], keywords: &[Vec<u8>]) -> Option<bool> {
 /// than one within every keyword: a window without it holds no match, and a substring search
 /// (`://` for a URI around its `@`) rules that out at a tenth of a DFA's cost a byte.
 pub fn required_literal(hir: &Hir, keywords: &[String]) -> Option<Vec<u8>> {
-    let folded: Vec<Vec<u8>> = keywords
-        .iter()
-        .map(|k| k.as_bytes().to_ascii_lowercase())
-        .collect();
+    let folded = folded(keywords);
     let within_every_keyword = |literal: &[u8]| {
         let lower = literal.to_ascii_lowercase();
         folded.iter().all(|k| find(k, &lower).is_some())
@@ -214,11 +208,7 @@ const MAX_CLASS_BYTES: usize = 32;
 /// `keywords` (ASCII case-insensitively, as the keyword prefilter finds them).
 fn keyword_match_len(hir: &Hir, keywords: &[String]) -> Option<usize> {
     let longest = hir.properties().maximum_len()?;
-    let folded: Vec<Vec<u8>> = keywords
-        .iter()
-        .map(|k| k.as_bytes().to_ascii_lowercase())
-        .filter(|k| !k.is_empty())
-        .collect();
+    let folded = folded(keywords);
     (!folded.is_empty() && contains_keyword(hir, &folded)).then_some(longest)
 }
 
@@ -263,7 +253,7 @@ struct Run<'h> {
     spellings: Vec<Vec<u8>>,
     /// The run's last item, when it is a repetition of which the spellings hold the first
     /// repeat only.
-    cut: Option<&'h Hir>,
+    cut: Option<&'h Repetition>,
 }
 
 /// The first run of consecutive items that expands to strings that all contain a keyword. A
@@ -275,9 +265,7 @@ fn keyword_run<'h>(items: &[&'h Hir], keywords: &[Vec<u8>]) -> Option<Run<'h>> {
         for (i, &item) in items.iter().enumerate().skip(first) {
             let (set, cut) = match (strings(item), item.kind()) {
                 (Some(set), _) => (set, None),
-                (None, HirKind::Repetition(rep)) if rep.min >= 1 => {
-                    (strings(&rep.sub)?, Some(item))
-                }
+                (None, HirKind::Repetition(rep)) if rep.min >= 1 => (strings(&rep.sub)?, Some(rep)),
                 (None, _) => return None,
             };
             run = product(&run, &set)?;
@@ -382,11 +370,8 @@ fn dedup(mut set: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
 
 /// Whether every string contains one of the keywords.
 fn all_contain(set: &[Vec<u8>], keywords: &[Vec<u8>]) -> bool {
-    set.iter().all(|s| {
-        keywords
-            .iter()
-            .any(|k| s.windows(k.len()).any(|w| w == k.as_slice()))
-    })
+    set.iter()
+        .all(|s| keywords.iter().any(|k| find(s, k).is_some()))
 }
 
 #[cfg(test)]
