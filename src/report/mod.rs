@@ -84,7 +84,7 @@ impl Finding {
     /// The context line as the report should show it.
     pub fn shown_context(&self, show: bool) -> &str {
         if show {
-            &self.context_plain
+            &self.context_plain.0
         } else {
             &self.context
         }

@@ -92,6 +92,17 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Text that holds a secret in plain form. Its `Debug` leaves the text out, so that a finding
+/// printed with `{:?}` (a log line, a failing test's message) shows no secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PlainText(pub String);
+
+impl fmt::Debug for PlainText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PlainText(<{} bytes>)", self.0.len())
+    }
+}
+
 /// A position in a blob: 1-based lines, 1-based columns in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Span {
@@ -150,7 +161,7 @@ pub struct Finding {
     /// The line holding the secret, with the secret in its redacted form.
     pub context: String,
     /// The same line with the secret in plain text (for `--show-secrets`).
-    pub context_plain: String,
+    pub context_plain: PlainText,
     /// What a validity check at scan time found (`scan --verify`).
     pub validity: Option<crate::verify::Validity>,
     /// Non-secret values from the same file that a validator needs, by name (the rule's
@@ -243,7 +254,7 @@ fn make_finding(
         fingerprint: Fingerprint::of(&rule.id, &blob[m.start..m.end]),
         secret,
         context,
-        context_plain,
+        context_plain: PlainText(context_plain),
         validity: None,
         related: Vec::new(),
         attribution: None,
@@ -398,6 +409,23 @@ mod tests {
         assert_eq!(s.redacted(), "ghp_…(14)");
         assert!(!format!("{s:?}").contains("abcdefghij"));
         assert_eq!(Secret::new("hunter22".into(), 0).redacted(), "…(8)");
+    }
+
+    /// A whole finding printed with `{:?}` shows neither the secret nor its plain context line.
+    #[test]
+    fn finding_debug_hides_plaintext() {
+        let rules = crate::rules::load_ruleset(true, &[]).expect("built-in rules");
+        let mut scanner = crate::scan::BlobScanner::new(&rules);
+        let token = "ghp_R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i";
+        let found = scanner.scan("app.env", format!("GITHUB_TOKEN={token}\n").as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].context_plain.0, format!("GITHUB_TOKEN={token}"));
+        let shown = format!("{:?}", found[0]);
+        assert!(
+            !shown.contains("R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i"),
+            "{}",
+            shown.len()
+        );
     }
 
     #[test]
