@@ -13,6 +13,7 @@
 use regex_automata::dfa::Automaton;
 use regex_automata::meta::Cache;
 use regex_automata::util::captures::Captures;
+use regex_automata::util::start;
 use regex_automata::{Anchored, Input, hybrid};
 
 use crate::rules::{Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Screen, Trigger};
@@ -307,15 +308,22 @@ fn search_from(
         && search.screened < compiled.screen_bytes
     {
         search.screened = search.screened.saturating_add(end - input.start());
-        let earliest = input.clone().earliest(true);
-        let verdict = match screen {
-            Screen::Dense(dfa) => dfa.try_search_fwd(&earliest),
+        let passes = match screen {
+            Screen::Dense(dfa) if anchored.is_anchored() => {
+                dense_passes_anchored(dfa, hay, input.start(), end)
+            }
+            Screen::Dense(dfa) => {
+                !matches!(dfa.try_search_fwd(&input.clone().earliest(true)), Ok(None))
+            }
             Screen::Lazy(dfa) => {
                 let cache = search.screen.get_or_insert_with(|| dfa.create_cache());
-                dfa.try_search_fwd(cache, &earliest)
+                !matches!(
+                    dfa.try_search_fwd(cache, &input.clone().earliest(true)),
+                    Ok(None)
+                )
             }
         };
-        if let Ok(None) = verdict {
+        if !passes {
             return;
         }
     }
@@ -352,6 +360,39 @@ fn search_from(
         }
         input.set_start(next);
     }
+}
+
+/// Whether dense DFA `dfa` has a match starting at `start` and ending by `end` (looking at
+/// the bytes around the range, as a ranged search does): the verdict of an anchored, earliest
+/// `try_search_fwd`, which it replaces for the scan's most frequent search, a try at a keyword
+/// hit or a line start that dies a few bytes on. Its own set-up (validating the input, finding
+/// the start state through the `Input`, the prefilter and acceleration checks) cost more than
+/// such a walk. A quit byte or a missing start state pass the window on to the full regex.
+fn dense_passes_anchored(dfa: &impl Automaton, hay: &[u8], start: usize, end: usize) -> bool {
+    let config = start::Config::new()
+        .anchored(Anchored::Yes)
+        .look_behind(start.checked_sub(1).map(|i| hay[i]));
+    let Ok(mut state) = dfa.start_state(&config) else {
+        return true;
+    };
+    for &byte in &hay[start..end] {
+        state = dfa.next_state(state, byte);
+        if dfa.is_special_state(state) {
+            if dfa.is_dead_state(state) {
+                return false;
+            }
+            if dfa.is_match_state(state) || dfa.is_quit_state(state) {
+                return true;
+            }
+        }
+    }
+    // Matches are reported one byte late: the byte after the range, or the end of the input,
+    // settles a match that ends at `end`.
+    let last = match hay.get(end) {
+        Some(&byte) => dfa.next_state(state, byte),
+        None => dfa.next_eoi_state(state),
+    };
+    dfa.is_match_state(last) || dfa.is_quit_state(last)
 }
 
 /// Whether one of the rule's `allow_matches` regexes finds something in the whole match, or one
@@ -423,6 +464,8 @@ pub fn match_rule_in(rule: &Rule, text: &[u8]) -> Vec<RawMatch> {
 mod tests {
     use super::*;
     use crate::rules::RuleSetBuilder;
+    use regex_automata::dfa::{StartKind, dense};
+    use regex_automata::util::syntax;
 
     fn set(text: &str) -> RuleSet {
         let mut b = RuleSetBuilder::new();
@@ -452,6 +495,49 @@ confidence = "medium"
 examples = ['password = "Qv9-rT2m!xL"']
 negative_examples = ['password = "aaaaaaaaaa"']
 "#;
+
+    #[test]
+    fn the_anchored_dense_walk_agrees_with_an_anchored_search() {
+        // Look-behind at the start (`\b`, `^`), look-ahead at the end (`\b`, `$`), matches
+        // ending at the range's end, and ranges ending before the haystack does.
+        let patterns = [
+            r#"\b(?i:secret|api[_.-]?key)\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9]{8,})\b"#,
+            r"(?m)^[ \t]*(?:export[ \t]+)?[A-Z_]*TOKEN=(?P<secret>\w{6,})[ \t]*\r?$",
+            r"tok_[a-z0-9]{4}",
+        ];
+        let hays: [&[u8]; 6] = [
+            b"x secret = 'abcdefgh12' y",
+            b"API_KEY:abcdefghijklmnop1234\nexport MY_TOKEN=abcdef12\n",
+            b"  MY_TOKEN=abc1234 \r\nsecretive=abcdefgh1",
+            b"tok_ab12tok_abtok_9999",
+            b"apikey=abcdefgh",
+            b"",
+        ];
+        for pattern in patterns {
+            let dfa = dense::Builder::new()
+                .configure(dense::Config::new().start_kind(StartKind::Anchored))
+                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .build(pattern)
+                .expect("pattern compiles");
+            for hay in hays {
+                for start in 0..=hay.len() {
+                    for end in start..=hay.len() {
+                        let input = Input::new(hay)
+                            .range(start..end)
+                            .anchored(Anchored::Yes)
+                            .earliest(true);
+                        let searched = dfa.try_search_fwd(&input).expect("no quit bytes");
+                        assert_eq!(
+                            dense_passes_anchored(&dfa, hay, start, end),
+                            searched.is_some(),
+                            "{pattern} on {:?} at {start}..{end}",
+                            hay.escape_ascii().to_string()
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_busy_rule_finds_the_same_matches_after_its_screening_budget() {
