@@ -541,7 +541,7 @@ mod tests {
         let mut scanner = crate::scan::BlobScanner::new(&rules);
         let found = scanner.scan(
             "app.env",
-            b"GITHUB_TOKEN=ghp_R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i\n",
+            b"DEPLOY_TOKEN=R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i\n",
         );
         assert_eq!(found.len(), 1, "{found:?}");
         let with_blob = |blob: &str| {

@@ -51,6 +51,39 @@ impl Check {
     }
 }
 
+/// The check of the token format that `secret` is, whole, where that format carries one: a
+/// GitHub or npm token (CRC32), a Grafana service-account token, an age secret key, a JWT. A rule
+/// without a check of its own applies it, so that a generic assignment rule does not report a
+/// token that its provider's rule rejected (a wrong checksum, a public-by-design JWT).
+pub fn format_check(secret: &[u8]) -> Option<Check> {
+    let alphanumeric = |part: &[u8]| part.iter().all(u8::is_ascii_alphanumeric);
+    let crc32_prefixed = [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"npm_"]
+        .iter()
+        .any(|prefix| {
+            secret
+                .strip_prefix(prefix.as_slice())
+                .is_some_and(|rest| rest.len() == 36 && alphanumeric(rest))
+        });
+    if crc32_prefixed {
+        return Some(Check::Crc32Base62);
+    }
+    if let Some(rest) = secret.strip_prefix(b"glsa_")
+        && rest.len() == 41
+        && alphanumeric(&rest[..32])
+        && rest[32] == b'_'
+        && rest[33..].iter().all(u8::is_ascii_hexdigit)
+    {
+        return Some(Check::Crc32HexLe);
+    }
+    if secret.len() == 74 && secret.starts_with(b"AGE-SECRET-KEY-1") {
+        return Some(Check::Bech32);
+    }
+    if secret.starts_with(b"eyJ") && memchr::memchr_iter(b'.', secret).count() == 2 {
+        return Some(Check::Jwt);
+    }
+    None
+}
+
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Checks the CRC32/base62 suffix of a `prefix_<30 chars><6 chars>` token.
@@ -418,6 +451,32 @@ mod tests {
         assert!(!Check::Crc32Base62.is_valid(b"ghp_short"));
         assert!(!Check::Crc32Base62.is_valid(b"no-underscore"));
         assert!(!Check::Crc32Base62.is_valid(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq1!"));
+    }
+
+    #[test]
+    fn a_secret_shaped_like_a_checksummed_format_gets_that_formats_check() {
+        let github = github_token("FAKEtokenFAKEtokenFAKEtoken012");
+        let npm = make_crc32_token("npm_", "FAKEnpmFAKEnpmFAKEnpmFAKEnpm01");
+        for token in [&github, &npm] {
+            assert_eq!(format_check(token.as_bytes()), Some(Check::Crc32Base62));
+        }
+        let grafana = "glsa_KeyTrailFakeGrafanaSecret0123456_a2121803";
+        assert_eq!(format_check(grafana.as_bytes()), Some(Check::Crc32HexLe));
+        let age = format!("AGE-SECRET-KEY-1{}", "Q".repeat(58));
+        assert_eq!(format_check(age.as_bytes()), Some(Check::Bech32));
+        assert_eq!(
+            format_check(b"eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"),
+            Some(Check::Jwt)
+        );
+        // Other lengths, other prefixes, a token inside a longer value: no format check.
+        for other in [
+            &github[..github.len() - 1],
+            "ghx_FAKEtokenFAKEtokenFAKEtoken012345678",
+            "Zr8vK2mQpL4xT9wNqR7sT9uV1wX3yZ5a",
+            "xghp_FAKEtokenFAKEtokenFAKEtoken0123456",
+        ] {
+            assert_eq!(format_check(other.as_bytes()), None, "{other}");
+        }
     }
 
     #[test]

@@ -416,10 +416,10 @@ mod tests {
     fn finding_debug_hides_plaintext() {
         let rules = crate::rules::load_ruleset(true, &[]).expect("built-in rules");
         let mut scanner = crate::scan::BlobScanner::new(&rules);
-        let token = "ghp_R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i";
-        let found = scanner.scan("app.env", format!("GITHUB_TOKEN={token}\n").as_bytes());
+        let token = "R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i";
+        let found = scanner.scan("app.env", format!("DEPLOY_TOKEN={token}\n").as_bytes());
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].context_plain.0, format!("GITHUB_TOKEN={token}"));
+        assert_eq!(found[0].context_plain.0, format!("DEPLOY_TOKEN={token}"));
         let shown = format!("{:?}", found[0]);
         assert!(
             !shown.contains("R7dKq2mX9vLp4sTzW8nB3cYhJ6fA1eU5oQ0i"),

@@ -17,7 +17,7 @@ use regex_automata::util::start;
 use regex_automata::{Anchored, Input, hybrid};
 
 use crate::rules::{Confidence, Prefilter, PrefilterScratch, Rule, RuleSet, Screen, Trigger};
-use crate::scan::checks::{is_placeholder, shannon_entropy};
+use crate::scan::checks::{format_check, is_placeholder, shannon_entropy};
 
 /// A thread's scratch space for one rule's regex: a lazy screen's DFA cache, and the full
 /// regex's cache and capture slots once a window has passed the screen. Owning the caches (rather
@@ -407,13 +407,18 @@ fn is_allowed(rule: &Rule, whole: &[u8], secret: &[u8]) -> bool {
     })
 }
 
-/// Whether a candidate secret passes the rule's filters: non-empty, structural check, entropy
+/// Whether a candidate secret passes the rule's filters: non-empty, structural check (the rule's;
+/// for a generic rule, that of the token format the secret is, see [`format_check`]), entropy
 /// floor, no stopword, and not a placeholder.
 pub fn is_accepted(rule: &Rule, secret: &[u8]) -> bool {
     if secret.is_empty() {
         return false;
     }
-    if let Some(check) = rule.check
+    let format_check = || match rule.provider == "generic" {
+        true => format_check(secret),
+        false => None,
+    };
+    if let Some(check) = rule.check.or_else(format_check)
         && !check.is_valid(secret)
     {
         return false;
