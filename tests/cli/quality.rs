@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 use crate::common::{keytrail, testdata};
 
 /// Floors this catalogue must keep. They only ever go up: the target is over 95 % recall at 98 %
-/// precision or better; on this corpus recall is 99.4 % and precision 99.7 % today.
-const MIN_RECALL: f64 = 0.98;
+/// precision or better; on this corpus recall is 100 % and precision 99.7 % today.
+const MIN_RECALL: f64 = 0.99;
 const MIN_PRECISION: f64 = 0.99;
 
 struct Planted {
