@@ -52,9 +52,9 @@ impl Check {
 }
 
 /// The check of the token format that `secret` is, whole, where that format carries one: a
-/// GitHub or npm token (CRC32), a Grafana service-account token, an age secret key, a JWT. A rule
-/// without a check of its own applies it, so that a generic assignment rule does not report a
-/// token that its provider's rule rejected (a wrong checksum, a public-by-design JWT).
+/// GitHub or npm token (CRC32), a Grafana service-account token, an age secret key, a JWT. A
+/// generic rule applies it, so that it does not report a token that its provider's rule rejected
+/// (a wrong checksum, a public-by-design or unsigned JWT).
 pub fn format_check(secret: &[u8]) -> Option<Check> {
     let alphanumeric = |part: &[u8]| part.iter().all(u8::is_ascii_alphanumeric);
     let crc32_prefixed = [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"npm_"]

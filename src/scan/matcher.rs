@@ -414,11 +414,11 @@ pub fn is_accepted(rule: &Rule, secret: &[u8]) -> bool {
     if secret.is_empty() {
         return false;
     }
-    let format_check = || match rule.provider == "generic" {
+    let by_format = || match rule.provider == "generic" {
         true => format_check(secret),
         false => None,
     };
-    if let Some(check) = rule.check.or_else(format_check)
+    if let Some(check) = rule.check.or_else(by_format)
         && !check.is_valid(secret)
     {
         return false;
