@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::RuleError;
 use super::builtin::builtin_screen;
 use super::prefilter::Prefilter;
-use super::screen::{self, lazy_screen};
+use super::screen::{self, ByteSet, lazy_screen};
 use super::syntax::{RuleFile, RuleSyntax, SecretGroup};
 use crate::scan::checks::Check;
 
@@ -484,6 +484,11 @@ pub struct RuleSet {
     /// For each automaton pattern, the rules it triggers with their windows, laid out flat so a
     /// keyword hit reads one short run of memory instead of every rule's record.
     triggers: Vec<Vec<Trigger>>,
+    /// The automaton patterns (lower-case keywords).
+    patterns: Vec<String>,
+    /// Per trigger: the bytes that may follow its keyword, for a rule that starts at it (see
+    /// [`RuleSet::may_follow`]); worked out on the first hit.
+    follows: Vec<Vec<OnceLock<Option<ByteSet>>>>,
     /// Rules with no keywords (imported gitleaks rules): tried on every blob.
     always: Vec<usize>,
     /// Rules that run only on some paths.
@@ -516,6 +521,23 @@ impl RuleSet {
     /// The rules that keyword pattern `pattern` triggers, with their windows.
     pub fn triggers(&self, pattern: usize) -> &[Trigger] {
         &self.triggers[pattern]
+    }
+
+    /// Whether `next`, the byte after a hit of keyword pattern `pattern`, may follow the keyword
+    /// in a match of the rule of trigger number `trigger`. Always true for a rule that does not
+    /// start at its keyword or has no embedded screen; for one that does, a hit followed by
+    /// another byte is one whose anchored try would die on that byte.
+    pub fn may_follow(&self, pattern: usize, trigger: usize, next: u8) -> bool {
+        let follow = self.follows[pattern][trigger].get_or_init(|| {
+            let rule = &self.rules[self.triggers[pattern][trigger].rule];
+            match rule.compiled()?.screen.as_ref()? {
+                Screen::Dense(dfa) if rule.starts_at_keyword => {
+                    screen::follow_set(dfa, self.patterns[pattern].as_bytes())
+                }
+                _ => None,
+            }
+        });
+        follow.is_none_or(|set| set.contains(next))
     }
 
     /// Warnings from loading (fields of imported configurations that were not carried over).
@@ -738,6 +760,10 @@ impl RuleSetBuilder {
                     .collect()
             })
             .collect();
+        let follows = keyword_rules
+            .iter()
+            .map(|rules| rules.iter().map(|_| OnceLock::new()).collect())
+            .collect();
         let always = (0..self.rules.len())
             .filter(|&i| self.rules[i].keywords.is_empty())
             .collect();
@@ -755,6 +781,8 @@ impl RuleSetBuilder {
             keywords,
             keyword_rules,
             triggers,
+            patterns,
+            follows,
             always,
             path_rules,
             warnings: self.warnings,

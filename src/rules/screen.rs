@@ -12,9 +12,11 @@
 //!
 //! `build.rs` includes this file; it depends on `regex_automata`, `regex_syntax` and `std` only.
 
-use regex_automata::dfa::{StartKind, dense};
+use regex_automata::Anchored;
+use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::hybrid;
 use regex_automata::nfa::thompson::{self, NFA};
+use regex_automata::util::start;
 use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
 
 /// Classes of at least this many bytes are wide (`.`, `[^\n]`, `[^"]`).
@@ -162,15 +164,124 @@ pub fn dense_screen(hir: &Hir, limit: usize, anchored_only: bool) -> Option<dens
         .ok()
 }
 
+/// A set of bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, byte: u8) {
+        self.0[usize::from(byte >> 6)] |= 1 << (byte & 63);
+    }
+
+    /// Whether `byte` is in the set.
+    pub fn contains(&self, byte: u8) -> bool {
+        self.0[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
+    }
+}
+
+// Used by the rule set; build.rs, which includes this file, does not call it.
+#[cfg_attr(not(test), allow(dead_code))]
+/// The bytes that can come right after `keyword` (in any ASCII case) in a match of anchored
+/// screen `dfa` that starts with the keyword. A try anchored at a hit of the keyword that is
+/// followed by any other byte dies on that byte, so such a hit need not open a window. `None`
+/// when the keyword alone does not tell: the screen has no anchored start state, or settles
+/// (a match, a quit byte) within the keyword.
+pub fn follow_set(dfa: &impl Automaton, keyword: &[u8]) -> Option<ByteSet> {
+    // One byte of each kind of look-behind that picks a start state: none, a line terminator,
+    // a word byte, any other byte.
+    let mut states = Vec::new();
+    for look_behind in [None, Some(b'\n'), Some(b'\r'), Some(b'a'), Some(b' ')] {
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(look_behind);
+        states.push(dfa.start_state(&config).ok()?);
+    }
+    for &byte in keyword {
+        let mut next = Vec::new();
+        for &state in &states {
+            for cased in [byte.to_ascii_lowercase(), byte.to_ascii_uppercase()] {
+                let to = dfa.next_state(state, cased);
+                if dfa.is_match_state(to) || dfa.is_quit_state(to) {
+                    return None;
+                }
+                if !dfa.is_dead_state(to) && !next.contains(&to) {
+                    next.push(to);
+                }
+            }
+        }
+        states = next;
+    }
+    let mut set = ByteSet::default();
+    for byte in 0..=u8::MAX {
+        if states
+            .iter()
+            .any(|&state| !dfa.is_dead_state(dfa.next_state(state, byte)))
+        {
+            set.insert(byte);
+        }
+    }
+    Some(set)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::window::parse_bytes;
-    use regex_automata::dfa::Automaton;
-    use regex_automata::{Anchored, Input};
+    use regex_automata::Input;
 
     fn hir(pattern: &str) -> Hir {
         parse_bytes(pattern).expect("pattern parses")
+    }
+
+    #[test]
+    fn a_keyword_hit_outside_its_follow_set_never_starts_a_match() {
+        let patterns = [
+            r#"(?i:secret|secret[_.-]?key|api[_.-]?key)["']?\s*[:=]\s*"(?P<secret>[A-Za-z0-9]{8,})""#,
+            r"\b(?i:token)\b[ \t]*=[ \t]*(?P<secret>\w{6,})",
+            r"(?P<secret>ghp_[A-Za-z0-9]{8})(?:[^A-Za-z0-9]|$)",
+        ];
+        let keywords: [&[u8]; 5] = [b"secret", b"api_key", b"token", b"ghp_", b"secret_key"];
+        let hays: [&[u8]; 5] = [
+            br#"x secret = "abcdefgh12" SECRET_KEY:"zyxwvut98" secrets(1) Secret)"#,
+            br#"API_KEY= "abcdefghij" api_key_id = "abcdefghij" apikey"#,
+            b"token = abcdef1 TOKEN=abc tokens = abcdef1 a_token = abcdefg",
+            b"ghp_abcdefgh ghp_abc ghp_abcdefgh1 xghp_abcdefgh",
+            b"secret_key\nsecret",
+        ];
+        let mut rejected = 0;
+        for pattern in patterns {
+            let screen =
+                dense_screen(&hir(pattern), DENSE_LIMIT, true).expect("small dense screen");
+            for keyword in keywords {
+                let follow = follow_set(&screen, keyword);
+                for hay in hays {
+                    let lower = hay.to_ascii_lowercase();
+                    for at in (0..hay.len()).filter(|&i| lower[i..].starts_with(keyword)) {
+                        let end = at + keyword.len();
+                        let Some(&next) = hay.get(end) else { continue };
+                        if follow.is_none_or(|set| set.contains(next)) {
+                            continue;
+                        }
+                        rejected += 1;
+                        let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
+                        let found = screen.try_search_fwd(&input).expect("no quit bytes");
+                        assert!(
+                            found.is_none(),
+                            "{pattern}: {keyword:?} at {at} starts a match"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(rejected > 10, "only {rejected} hits rejected");
+        // The byte after the keyword decides for these.
+        let screen = dense_screen(&hir(patterns[0]), DENSE_LIMIT, true).expect("screen");
+        let set = follow_set(&screen, b"secret").expect("a follow set");
+        assert!(b"_.-kK'\" =: \t".iter().all(|&b| set.contains(b)));
+        assert!(b"s)(,>aA".iter().all(|&b| !set.contains(b)));
+        // A pattern that can match within the keyword leaves the hit to the search.
+        let short = dense_screen(&hir(r"sec"), DENSE_LIMIT, true).expect("screen");
+        assert_eq!(follow_set(&short, b"secret"), None);
     }
 
     #[test]

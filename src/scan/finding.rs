@@ -5,6 +5,7 @@
 //! about where the bytes came from beyond the path it is given.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -16,7 +17,8 @@ use crate::scan::matcher::RawMatch;
 const FINGERPRINT_DOMAIN: &[u8] = b"keytrail-fingerprint-v1";
 
 /// Inline comments that suppress findings on their line.
-const ALLOW_MARKERS: &[&[u8]] = &[b"keytrail:allow", b"gitleaks:allow"];
+static ALLOW_MARKERS: LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+    LazyLock::new(|| [b"keytrail:allow", b"gitleaks:allow"].map(memchr::memmem::Finder::new));
 
 /// Longest context line kept, in bytes, before it is cut around the match.
 const MAX_CONTEXT: usize = 240;
@@ -205,10 +207,7 @@ pub fn build_findings(
         let (line_start, line) = lines.line_at(m.start);
         let line_end = memchr::memchr(b'\n', &blob[m.start..]).map_or(blob.len(), |i| m.start + i);
         let line_bytes = &blob[line_start..line_end];
-        if ALLOW_MARKERS
-            .iter()
-            .any(|mk| memchr::memmem::find(line_bytes, mk).is_some())
-        {
+        if ALLOW_MARKERS.iter().any(|mk| mk.find(line_bytes).is_some()) {
             continue;
         }
         let rule = &rules.rules()[m.rule];
@@ -292,12 +291,17 @@ fn public_prefix_len(rule: &Rule, secret: &[u8]) -> usize {
         .starts_with(b"-----BEGIN ")
         .then(|| memchr::memmem::find(&secret[11..], b"-----").map(|i| i + 16))
         .flatten();
+    let head = url_head_len(secret);
+    // A keyword counts where it first occurs, if that is the start or right after a bare URL
+    // scheme: only the positions up to the scheme's end need looking at.
     let keyword = rule.keywords.iter().filter_map(|k| {
-        let at = memchr::memmem::find(
-            &secret.to_ascii_lowercase(),
-            k.to_ascii_lowercase().as_bytes(),
-        )?;
-        (at == 0 || is_url_head(&secret[..at])).then_some(at + k.len())
+        let k = k.as_bytes();
+        let at = (0..=head).find(|&i| {
+            secret
+                .get(i..i + k.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(k))
+        })?;
+        (at == 0 || at == head).then_some(at + k.len())
     });
     let longest = pem.into_iter().chain(keyword).max().unwrap_or(0);
     if longest * 2 > secret.len() {
@@ -307,9 +311,16 @@ fn public_prefix_len(rule: &Rule, secret: &[u8]) -> usize {
     }
 }
 
-/// `https://` or `http://` and nothing else.
-fn is_url_head(head: &[u8]) -> bool {
-    head.eq_ignore_ascii_case(b"https://") || head.eq_ignore_ascii_case(b"http://")
+/// The length of a leading `https://` or `http://` (any case), else 0.
+fn url_head_len(secret: &[u8]) -> usize {
+    [&b"https://"[..], b"http://"]
+        .iter()
+        .find(|head| {
+            secret
+                .get(..head.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(head))
+        })
+        .map_or(0, |head| head.len())
 }
 
 fn char_column(prefix: &[u8]) -> u32 {
@@ -389,6 +400,44 @@ impl<'b> LineCounter<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_prefix_is_a_keyword_at_the_start_or_after_a_url_scheme() {
+        let mut builder = crate::rules::RuleSetBuilder::new();
+        let rules = r#"
+[[rule]]
+id = "t.token"
+name = "T"
+keywords = ["ghp_", "hooks.slack.com", "tps"]
+pattern = 'x'
+confidence = "high"
+"#;
+        builder
+            .add_text("t.toml", rules, false)
+            .expect("rule parses");
+        let set = builder.build().expect("rule set");
+        let rule = &set.rules()[0];
+        let cases: [(&[u8], usize); 6] = [
+            (b"ghp_abcdefghijklmnopqrstuvwxyz0123456789", 4),
+            (b"GHP_abcdefghijklmnopqrstuvwxyz0123456789", 4),
+            (
+                b"https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnopqrstuvwx",
+                23,
+            ),
+            (
+                b"HTTP://Hooks.Slack.com/services/T0000/B0000/abcdefghijklmnopqrstuvwx",
+                22,
+            ),
+            // Elsewhere than the start, or first found inside the scheme: no prefix.
+            (b"x_ghp_abcdefghijklmnopqrstuvwxyz0123456789", 0),
+            (b"https://example.com/tps/abcdefghijklmnopqrstuvwxyz", 0),
+        ];
+        for (secret, expected) in cases {
+            assert_eq!(public_prefix_len(rule, secret), expected, "{secret:?}");
+        }
+        // Never more than half the secret.
+        assert_eq!(public_prefix_len(rule, b"ghp_abc"), 0);
+    }
 
     #[test]
     fn fingerprint_is_domain_separated_by_rule() {

@@ -113,8 +113,12 @@ impl<'r> Matcher<'r> {
         }
         let (all_windows, touched, off) = (&mut self.windows, &mut self.touched, &self.off);
         rules.prefilter().find(hay, &mut self.prefilter, |hit| {
-            for t in rules.triggers(hit.keyword) {
-                if off[t.rule] {
+            let next = hay.get(hit.end).copied();
+            for (i, t) in rules.triggers(hit.keyword).iter().enumerate() {
+                if off[t.rule]
+                    || t.at_keyword
+                        && next.is_some_and(|next| !rules.may_follow(hit.keyword, i, next))
+                {
                     continue;
                 }
                 let windows = &mut all_windows[t.rule];
