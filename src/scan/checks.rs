@@ -3,6 +3,10 @@
 //!
 //! These run only on regex matches, never per byte, so clarity wins over speed here.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// A structural check some token formats carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
@@ -335,10 +339,9 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if is_encoded_placeholder(secret) || is_angle_placeholder(secret) {
         return true;
     }
-    if PLACEHOLDER_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
-    {
+    static WORDS: LazyLock<Option<AhoCorasick>> =
+        LazyLock::new(|| case_insensitive(PLACEHOLDER_WORDS));
+    if WORDS.as_ref().is_some_and(|words| words.is_match(secret)) {
         return true;
     }
     is_low_variety(secret)
@@ -361,10 +364,18 @@ fn is_angle_placeholder(secret: &[u8]) -> bool {
 
 /// Whether decoded text says it is a stand-in ("fake", "dummy", "example", ...).
 fn is_placeholder_text(text: &[u8]) -> bool {
-    let lower = text.to_ascii_lowercase();
-    DECODED_PLACEHOLDER_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    static WORDS: LazyLock<Option<AhoCorasick>> =
+        LazyLock::new(|| case_insensitive(DECODED_PLACEHOLDER_WORDS));
+    WORDS.as_ref().is_some_and(|words| words.is_match(text))
+}
+
+/// One case-insensitive automaton over `words`, so a candidate is checked for all of them in one
+/// pass.
+fn case_insensitive(words: &[&str]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .ok()
 }
 
 /// Words that mark a base64-decoded value as a stand-in.
