@@ -339,9 +339,8 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if is_encoded_placeholder(secret) || is_angle_placeholder(secret) {
         return true;
     }
-    static WORDS: LazyLock<Option<AhoCorasick>> =
-        LazyLock::new(|| case_insensitive(PLACEHOLDER_WORDS));
-    if WORDS.as_ref().is_some_and(|words| words.is_match(secret)) {
+    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| case_insensitive(PLACEHOLDER_WORDS));
+    if WORDS.is_match(secret) {
         return true;
     }
     is_low_variety(secret)
@@ -364,18 +363,18 @@ fn is_angle_placeholder(secret: &[u8]) -> bool {
 
 /// Whether decoded text says it is a stand-in ("fake", "dummy", "example", ...).
 fn is_placeholder_text(text: &[u8]) -> bool {
-    static WORDS: LazyLock<Option<AhoCorasick>> =
+    static WORDS: LazyLock<AhoCorasick> =
         LazyLock::new(|| case_insensitive(DECODED_PLACEHOLDER_WORDS));
-    WORDS.as_ref().is_some_and(|words| words.is_match(text))
+    WORDS.is_match(text)
 }
 
 /// One case-insensitive automaton over `words`, so a candidate is checked for all of them in one
 /// pass.
-fn case_insensitive(words: &[&str]) -> Option<AhoCorasick> {
+fn case_insensitive(words: &[&str]) -> AhoCorasick {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build(words)
-        .ok()
+        .expect("a few short constant words always build")
 }
 
 /// Words that mark a base64-decoded value as a stand-in.
