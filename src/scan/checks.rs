@@ -329,10 +329,9 @@ const PLACEHOLDER_VALUES: &[&str] = &[
 /// Whether a candidate secret is a placeholder: a template reference, a documentation stand-in,
 /// or a run of one repeated character.
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    let lower = secret.to_ascii_lowercase();
     if PLACEHOLDER_VALUES
         .iter()
-        .any(|v| v.as_bytes() == lower.as_slice())
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(secret))
     {
         return true;
     }
